@@ -1,0 +1,120 @@
+"""Reading the Chia corpus (brat standoff, CC BY 4.0) for training and evaluation.
+
+Chia ships one ``.txt`` and one ``.ann`` per trial and section
+(``NCT00050349_inc``). Discontinuous spans (``0 5;10 15``) are read as the
+span from the first start to the last end, the usual relaxed reading.
+Negation is a ``Negation`` entity linked to what it negates by
+``Has_negation`` relations.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CHIA_DIR = Path("/work/shared/data/annotated_criteria/chia/chia_without_scope")
+
+# Chia label -> our entity type
+CHIA_TYPES: dict[str, str] = {
+    "Condition": "condition",
+    "Drug": "drug",
+    "Procedure": "procedure",
+    "Measurement": "measurement",
+    "Observation": "observation",
+    "Value": "value",
+    "Temporal": "temporal",
+    "Person": "person",
+    "Device": "device",
+}
+EVAL_TYPES: tuple[str, ...] = ("condition", "drug", "measurement", "value", "temporal", "person")
+_ENTITY_LINE = re.compile(r"^(T\d+)\t(\S+) ([\d ;]+)\t(.*)$")
+
+
+@dataclass(frozen=True)
+class GoldEntity:
+    type: str
+    start: int
+    end: int
+    negated: bool
+
+
+@dataclass
+class ChiaDocument:
+    name: str  # NCT00050349_inc
+    trial: str
+    kind: str  # inclusion / exclusion
+    text: str
+    entities: list[GoldEntity] = field(default_factory=list)
+
+
+def _read_ann(path: Path) -> tuple[dict[str, tuple[str, int, int]], set[str]]:
+    spans: dict[str, tuple[str, int, int]] = {}
+    negation_ids: set[str] = set()
+    negated: set[str] = set()
+    relations: list[tuple[str, str, str]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = _ENTITY_LINE.match(line)
+        if match:
+            ident, label, offsets = match.group(1), match.group(2), match.group(3)
+            numbers = [int(n) for n in re.findall(r"\d+", offsets)]
+            spans[ident] = (label, min(numbers), max(numbers))
+            if label == "Negation":
+                negation_ids.add(ident)
+        elif line.startswith("R"):
+            parts = line.split("\t")[1].split()
+            if len(parts) == 3:
+                relations.append((parts[0], parts[1][5:], parts[2][5:]))
+    for name, arg1, arg2 in relations:
+        if name == "Has_negation":
+            negated.add(arg1 if arg2 in negation_ids else arg2)
+    return spans, negated
+
+
+def read_document(txt_path: Path) -> ChiaDocument:
+    name = txt_path.stem
+    trial, _, section = name.partition("_")
+    text = txt_path.read_text(encoding="utf-8")
+    spans, negated = _read_ann(txt_path.with_suffix(".ann"))
+    entities = [
+        GoldEntity(CHIA_TYPES[label], start, end, ident in negated)
+        for ident, (label, start, end) in spans.items()
+        if label in CHIA_TYPES and end <= len(text)
+    ]
+    kind = "exclusion" if section.startswith("exc") else "inclusion"
+    return ChiaDocument(name, trial, kind, text, sorted(entities, key=lambda e: e.start))
+
+
+def trial_ids(directory: Path = CHIA_DIR) -> list[str]:
+    return sorted({path.stem.partition("_")[0] for path in directory.glob("*.txt")})
+
+
+def is_held_out(trial: str, ordered_trials: list[str]) -> bool:
+    """Every 5th trial (in sorted order) is held out from training."""
+    return ordered_trials.index(trial) % 5 == 4
+
+
+def iter_documents(split: str, directory: Path = CHIA_DIR) -> Iterator[ChiaDocument]:
+    """Documents of the ``train`` or ``heldout`` split (or ``all``)."""
+    ordered = trial_ids(directory)
+    for txt_path in sorted(directory.glob("*.txt")):
+        document = read_document(txt_path)
+        held = is_held_out(document.trial, ordered)
+        if split == "all" or (split == "heldout") == held:
+            yield document
+
+
+def iter_lines(document: ChiaDocument) -> Iterator[tuple[int, str, list[GoldEntity]]]:
+    """(offset, line text, entities inside the line) for each non-empty line."""
+    offset = 0
+    for line in document.text.split("\n"):
+        end = offset + len(line)
+        inside = [
+            GoldEntity(e.type, e.start - offset, e.end - offset, e.negated)
+            for e in document.entities
+            if e.start >= offset and e.end <= end
+        ]
+        if line.strip():
+            yield offset, line, inside
+        offset = end + 1

@@ -1,0 +1,47 @@
+"""Ordered, named migrations recorded in the `_migrations` table.
+
+Each area of the schema keeps its own list (`db.schema_trials`,
+`db.schema_criteria`, `db.schema_matching`); they run in that order, each
+list in its own order, each migration once, inside a transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import sqlite_utils
+
+from db import schema_criteria, schema_matching, schema_trials
+
+Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
+MIGRATIONS_TABLE = "_migrations"
+
+
+def all_migrations() -> list[Migration]:
+    ordered = [*schema_trials.MIGRATIONS, *schema_criteria.MIGRATIONS, *schema_matching.MIGRATIONS]
+    names = [name for name, _ in ordered]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise RuntimeError(f"duplicate migration names: {', '.join(duplicates)}")
+    return ordered
+
+
+def apply_migrations(database: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations not yet recorded; return the names applied."""
+    database.execute(
+        f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_at TEXT)"
+    )
+    done = {row[0] for row in database.execute(f"SELECT name FROM {MIGRATIONS_TABLE}").fetchall()}
+    applied = []
+    for name, migrate in all_migrations():
+        if name in done:
+            continue
+        with database.conn:
+            migrate(database)
+            database.execute(
+                f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, ?)",
+                [name, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")],
+            )
+        applied.append(name)
+    return applied

@@ -1,0 +1,135 @@
+"""Migrations of the trials, sites, crawl-run and crawl-error tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+
+def _create_trials(database: sqlite_utils.Database) -> None:
+    database.table("trials").create(
+        {
+            "trial_id": str,
+            "registry": str,
+            "brief_title": str,
+            "official_title": str,
+            "overall_status": str,
+            "conditions": str,  # JSON list
+            "keywords": str,  # JSON list
+            "mesh_terms": str,  # JSON list
+            "phases": str,  # JSON list
+            "study_type": str,
+            "sex": str,
+            "minimum_age_years": float,
+            "maximum_age_years": float,
+            "healthy_volunteers": int,
+            "eligibility_text": str,
+            "last_update": str,
+            "content_hash": str,
+            "source_url": str,
+            "flags": str,  # JSON list
+            "first_seen": str,
+            "last_fetched": str,
+            "last_changed": str,
+            "needs_parse": int,
+            "raw": str,  # JSON of the registry record, versioned
+        },
+        pk="trial_id",
+        not_null={"registry", "content_hash", "source_url"},
+        defaults={"needs_parse": 1},
+    )
+    database.table("trials").create_index(["overall_status"])
+    database.table("trials").create_index(["needs_parse"])
+    database.table("sites").create(
+        {
+            "id": int,
+            "trial_id": str,
+            "facility": str,
+            "city": str,
+            "state": str,
+            "zip": str,
+            "country": str,
+            "status": str,
+            "latitude": float,
+            "longitude": float,
+        },
+        pk="id",
+        foreign_keys=[("trial_id", "trials", "trial_id")],
+    )
+    database.table("sites").create_index(["trial_id"])
+    database.table("trials").enable_fts(
+        [
+            "brief_title",
+            "official_title",
+            "conditions",
+            "keywords",
+            "mesh_terms",
+            "eligibility_text",
+        ],
+        fts_version="FTS5",
+        create_triggers=True,
+    )
+
+
+def _create_crawl_tables(database: sqlite_utils.Database) -> None:
+    database.table("crawl_runs").create(
+        {
+            "id": int,
+            "registry": str,
+            "mode": str,  # full | incremental
+            "query": str,  # JSON of the query parameters, identical on every page
+            "started": str,
+            "finished": str,
+            "status": str,  # running | succeeded | failed | interrupted
+            "pages": int,
+            "studies_new": int,
+            "studies_changed": int,
+            "studies_unchanged": int,
+            "studies_failed": int,
+            "cursor": str,  # nextPageToken of the next page to fetch; NULL when done
+            "message": str,
+        },
+        pk="id",
+        defaults={
+            "pages": 0,
+            "studies_new": 0,
+            "studies_changed": 0,
+            "studies_unchanged": 0,
+            "studies_failed": 0,
+        },
+    )
+    database.table("crawl_errors").create(
+        {
+            "id": int,
+            "run_id": int,
+            "url": str,
+            "error": str,
+            "excerpt": str,
+            "at": str,
+        },
+        pk="id",
+        foreign_keys=[("run_id", "crawl_runs", "id")],
+    )
+
+
+def _create_nightly_runs(database: sqlite_utils.Database) -> None:
+    database.table("nightly_runs").create(
+        {
+            "id": int,
+            "trigger": str,  # manual | schedule | demo
+            "started": str,
+            "finished": str,
+            "status": str,  # running | succeeded | failed | interrupted
+            "counts": str,  # JSON {step: {name: n}}
+            "errors": str,  # JSON list of messages
+        },
+        pk="id",
+    )
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("trials_0001_trials_and_sites", _create_trials),
+    ("trials_0002_crawl_runs", _create_crawl_tables),
+    ("trials_0003_nightly_runs", _create_nightly_runs),
+]

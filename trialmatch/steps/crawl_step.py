@@ -1,0 +1,1 @@
+"""The crawl step of the nightly run (being written)."""

@@ -1,0 +1,1 @@
+"""The match step of the nightly run (being written)."""

@@ -1,0 +1,1 @@
+"""The parse step of the nightly run (being written)."""
