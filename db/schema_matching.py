@@ -1,4 +1,4 @@
-"""Migrations of the matching tables."""
+"""Migrations of the matching tables: patients, matches and match runs."""
 
 from __future__ import annotations
 
@@ -6,4 +6,60 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = []
+
+def _create_patients(database: sqlite_utils.Database) -> None:
+    database.table("patients").create(
+        {
+            "patient_id": str,
+            "profile": str,  # JSON of the profile, with its "version"
+            "content_hash": str,
+            "needs_match": int,
+            "imported_at": str,
+            "source": str,  # the file it was imported from
+        },
+        pk="patient_id",
+        not_null={"profile", "content_hash"},
+        defaults={"needs_match": 1},
+    )
+    database.table("patients").create_index(["needs_match"])
+
+
+def _create_matches(database: sqlite_utils.Database) -> None:
+    database.table("match_runs").create(
+        {
+            "id": int,
+            "started": str,
+            "finished": str,
+            "status": str,  # running | succeeded | failed
+            "counts": str,  # JSON {name: n}
+            "today": str,  # the date rules were evaluated against
+        },
+        pk="id",
+    )
+    database.table("matches").create(
+        {
+            "patient_id": str,
+            "trial_id": str,
+            "verdict": str,  # eligible | possible | ineligible
+            "score": float,
+            "distance_km": float,
+            "criteria": str,  # JSON {"version", "site", "criteria": [...]}
+            "listed": int,  # 1 when in the referral lists (not ineligible)
+            "first_listed_run": int,  # the run that first listed the pair
+            "last_run": int,  # the run that last saw the pair as a candidate
+            "trial_hash": str,  # what the pair was evaluated against ...
+            "criteria_version": str,  # ... the criteria parser's version
+            "patient_hash": str,  # ... and the profile's content hash
+            "evaluated_at": str,
+        },
+        pk=("patient_id", "trial_id"),
+        foreign_keys=[("patient_id", "patients", "patient_id")],
+    )
+    database.table("matches").create_index(["trial_id"])
+    database.table("matches").create_index(["verdict"])
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("matching_0001_patients", _create_patients),
+    ("matching_0002_matches_and_runs", _create_matches),
+]

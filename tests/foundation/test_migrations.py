@@ -9,12 +9,16 @@ from db.migrations import MIGRATIONS_TABLE, all_migrations
 def test_every_migration_applied_once_and_recorded(tmp_path: Path) -> None:
     path = tmp_path / "store.db"
     database = open_database(path)
-    recorded = [row["name"] for row in database.query(f"SELECT name FROM {MIGRATIONS_TABLE}")]
+    recorded = [
+        row["name"] for row in database.query(f"SELECT name FROM {MIGRATIONS_TABLE} ORDER BY rowid")
+    ]
     assert recorded == [name for name, _ in all_migrations()]
     database.conn.close()
 
     reopened = open_database(path)
-    again = [row["name"] for row in reopened.query(f"SELECT name FROM {MIGRATIONS_TABLE}")]
+    again = [
+        row["name"] for row in reopened.query(f"SELECT name FROM {MIGRATIONS_TABLE} ORDER BY rowid")
+    ]
     assert again == recorded
     assert reopened.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     reopened.conn.close()

@@ -1,1 +1,192 @@
-"""The match step of the nightly run (being written)."""
+"""The match step of the nightly run: incremental matching and the referral lists.
+
+Only pairs whose trial (content hash), criteria (parser version and content)
+or patient (profile hash, or re-imported) changed since they were last
+evaluated are re-evaluated; the others keep their stored result. Pairs no
+longer candidates are dropped. The three referral files are rewritten from
+every listed pair, new ones marked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+import sqlite_utils
+
+from crawler.records import MATCHABLE_STATUSES, Trial
+from db import matches as match_store
+from db import patients as patient_store
+from db.connection import open_database
+from db.trials import iter_trials
+from matcher.candidates import TrialIndex
+from matcher.engine import EngineCounts, PairOutcome, match_all
+from matcher.profiles import PatientProfile
+from matcher.referrals import ReferralEntry, write_referrals
+from matcher.results import MatchResult
+from nlp_models.records import Criterion, criteria_to_document
+from trialmatch.errors import TrialmatchError
+from trialmatch.steps import StepReport
+
+LOG = logging.getLogger(__name__)
+BATCH = 2000
+
+
+def run_match_step(db_path: Path, out_dir: Path, *, today: date | None = None) -> StepReport:
+    """Match every patient against the recruiting trials and write the referral lists."""
+    today = today or date.today()
+    report = StepReport(name="match")
+    database = open_database(db_path)
+    run_id = match_store.start_run(database, today)
+    try:
+        _match(database, run_id, today, report)
+        _write_lists(database, run_id, out_dir, report)
+    except Exception as exc:
+        match_store.finish_run(database, run_id, report.counts, "failed")
+        raise TrialmatchError(f"match run {run_id} failed: {exc}") from exc
+    match_store.finish_run(database, run_id, report.counts, "succeeded")
+    return report
+
+
+def _match(database: sqlite_utils.Database, run_id: int, today: date, report: StepReport) -> None:
+    trials = list(iter_trials(database, MATCHABLE_STATUSES))
+    criteria, versions = _criteria_of(database, trials, report)
+    index = TrialIndex(trials)
+    profiles = _profiles(database, report)
+    needing = patient_store.patients_needing_match(database)
+    stored = match_store.evaluated_against(database)
+
+    def against(profile: PatientProfile, trial: Trial) -> match_store.EvaluatedAgainst:
+        return match_store.EvaluatedAgainst(
+            trial.content_hash, versions[trial.trial_id], profile.content_hash
+        )
+
+    def reuse(profile: PatientProfile, trial: Trial) -> bool:
+        if profile.id in needing:
+            return False
+        return stored.get((profile.id, trial.trial_id)) == against(profile, trial)
+
+    counts = EngineCounts()
+    evaluated: list[tuple[MatchResult, match_store.EvaluatedAgainst]] = []
+    unchanged: list[tuple[str, str]] = []
+    for outcome in match_all(index, profiles, criteria, today, reuse=reuse, counts=counts):
+        _collect(outcome, against, evaluated, unchanged)
+        if len(evaluated) >= BATCH:
+            match_store.save_results(database, evaluated, run_id)
+            evaluated.clear()
+    match_store.save_results(database, evaluated, run_id)
+    match_store.touch_pairs(database, unchanged, run_id)
+    dropped = match_store.delete_stale(database, run_id)
+    patient_store.mark_matched(database, [profile.id for profile in profiles])
+    report.counts.update(
+        trials=len(index),
+        patients=counts.patients,
+        candidate_pairs=counts.candidate_pairs,
+        evaluated=counts.evaluated,
+        unchanged=counts.reused,
+        dropped=dropped,
+        failed=counts.failed,
+    )
+    if counts.failed:
+        report.errors.append(f"{counts.failed} pairs could not be evaluated (see the log)")
+
+
+def _collect(
+    outcome: PairOutcome,
+    against: Callable[[PatientProfile, Trial], match_store.EvaluatedAgainst],
+    evaluated: list[tuple[MatchResult, match_store.EvaluatedAgainst]],
+    unchanged: list[tuple[str, str]],
+) -> None:
+    pair = (outcome.profile.id, outcome.candidate.trial.trial_id)
+    if outcome.result is None:
+        unchanged.append(pair)
+    else:
+        evaluated.append((outcome.result, against(outcome.profile, outcome.candidate.trial)))
+
+
+def _profiles(database: sqlite_utils.Database, report: StepReport) -> list[PatientProfile]:
+    profiles = []
+    rows = database.query("SELECT patient_id, profile FROM patients ORDER BY patient_id")
+    for row in rows:
+        try:
+            profiles.append(patient_store.patient_from_row(row))
+        except (TrialmatchError, ValueError, KeyError) as exc:
+            report.errors.append(f"patient {row['patient_id']}: stored profile unreadable ({exc})")
+    return profiles
+
+
+def _criteria_of(
+    database: sqlite_utils.Database, trials: Sequence[Trial], report: StepReport
+) -> tuple[dict[str, Sequence[Criterion] | None], dict[str, str]]:
+    """Each trial's parsed criteria and a version string naming parser and content."""
+    criteria: dict[str, Sequence[Criterion] | None] = {}
+    versions: dict[str, str] = {}
+    parsed_here: dict[str, list[Criterion]] = {}
+    for trial in trials:
+        found = _stored_criteria(database, trial.trial_id)
+        if not found and trial.eligibility_text:
+            # not parsed yet (or the parse step failed): parse now rather than list blindly
+            found = _parse_now(trial.eligibility_text, parsed_here, report)
+        criteria[trial.trial_id] = found
+        versions[trial.trial_id] = _criteria_version(found)
+    return criteria, versions
+
+
+def _stored_criteria(database: sqlite_utils.Database, trial_id: str) -> list[Criterion] | None:
+    try:
+        from db.criteria import load_criteria
+    except ImportError:
+        return None
+    try:
+        return list(load_criteria(database, trial_id))
+    except (TrialmatchError, LookupError) as exc:
+        LOG.info("no stored criteria for %s: %s", trial_id, exc.__class__.__name__)
+        return None
+
+
+def _parse_now(
+    text: str, cache: dict[str, list[Criterion]], report: StepReport
+) -> list[Criterion] | None:
+    if text not in cache:
+        try:
+            from nlp_models import parse_eligibility
+
+            cache[text] = list(parse_eligibility(text))
+        except (ImportError, TrialmatchError) as exc:
+            report.errors.append(f"criteria could not be parsed: {exc}")
+            return None
+    return cache[text]
+
+
+def _criteria_version(criteria: Sequence[Criterion] | None) -> str:
+    if criteria is None:
+        return "unparsed"
+    from nlp_models import PARSER_VERSION
+
+    document = criteria_to_document(list(criteria), PARSER_VERSION)
+    digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode("utf-8")).hexdigest()
+    return f"{PARSER_VERSION}:{digest[:16]}"
+
+
+def _write_lists(
+    database: sqlite_utils.Database, run_id: int, out_dir: Path, report: StepReport
+) -> None:
+    titles = dict(database.execute("SELECT trial_id, brief_title FROM trials").fetchall())
+    entries = [
+        ReferralEntry(stored.result, stored.new, titles.get(stored.result.trial_id) or "")
+        for stored in match_store.listed_matches(database, run_id)
+    ]
+    write_referrals(entries, out_dir)
+    verdicts = match_store.count_by_verdict(database)
+    report.counts.update(
+        listed=len(entries),
+        new=sum(1 for entry in entries if entry.new),
+        eligible=verdicts.get("eligible", 0),
+        possible=verdicts.get("possible", 0),
+        ineligible=verdicts.get("ineligible", 0),
+    )
+    LOG.info("referral lists written to %s (%d pairs)", out_dir, len(entries))

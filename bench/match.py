@@ -1,0 +1,133 @@
+"""Benchmark of the matcher: synthetic patients against thousands of recruiting trials.
+
+The recruiting trials bundled under /work/shared/data/ctgov_v2 (and the
+NCT05935553 example) are multiplied with new ids until there are at least
+``--trials`` of them; each distinct eligibility text is parsed once, copies
+share the parsed criteria. Then ``--patients`` synthetic patients are matched
+in memory (candidate retrieval + three-valued evaluation + verdict and score
+for every candidate pair), as the match step does before storing.
+
+Prints: trials, patients, candidate pairs, pairs evaluated per second,
+distinct criteria evaluations, verdict counts, wall time of the match, and
+peak memory (the process's max RSS before and after the match; the
+spaCy parser loaded for the criteria accounts for most of it).
+
+    .venv/bin/python bench/match.py --patients 10000 --trials 5000
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import resource
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from crawler.records import Trial  # noqa: E402
+from crawler.sources.ctgov import parse as parse_ctgov  # noqa: E402
+from matcher.candidates import TrialIndex  # noqa: E402
+from matcher.engine import EngineCounts, match_all  # noqa: E402
+from matcher.synthetic import generate_patients  # noqa: E402
+from nlp_models.records import Criterion  # noqa: E402
+
+DATA = Path("/work/shared/data/ctgov_v2")
+EXAMPLE = Path("/work/shared/examples/NCT05935553.json")
+URL = "https://clinicaltrials.gov/api/v2/studies"
+
+
+def bundled_trials() -> list[Trial]:
+    found: dict[str, Trial] = {}
+    for path in [*sorted(DATA.rglob("*.json")), EXAMPLE]:
+        try:
+            for trial in parse_ctgov(path.read_bytes(), URL):
+                found[trial.trial_id] = trial
+        except Exception as exc:  # a fixture this source refuses (legacy, filtered)
+            print(f"skipped {path.name}: {exc.__class__.__name__}", file=sys.stderr)
+    return [trial for trial in found.values() if trial.is_matchable]
+
+
+def multiplied(trials: Sequence[Trial], at_least: int) -> list[Trial]:
+    copies = -(-at_least // len(trials))
+    return [
+        dataclasses.replace(trial, trial_id=f"{trial.trial_id}-C{copy:03d}")
+        for copy in range(copies)
+        for trial in trials
+    ]
+
+
+def parse_once(trials: Sequence[Trial]) -> dict[str, Sequence[Criterion] | None]:
+    from nlp_models import parse_eligibility
+
+    by_text: dict[str, Sequence[Criterion] | None] = {}
+    for trial in trials:
+        text = trial.eligibility_text or ""
+        if text not in by_text:
+            by_text[text] = tuple(parse_eligibility(text)) if text else None
+    return {trial.trial_id: by_text[trial.eligibility_text or ""] for trial in trials}
+
+
+def _max_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--patients", type=int, default=10_000)
+    options.add_argument("--trials", type=int, default=5_000)
+    options.add_argument("--seed", type=int, default=7)
+    options.add_argument(
+        "--no-sharing",
+        action="store_true",
+        help="give every trial copy its own criteria list, so no evaluation is shared",
+    )
+    args = options.parse_args()
+
+    base = bundled_trials()
+    trials = multiplied(base, args.trials)
+    started = time.perf_counter()
+    criteria = parse_once(trials)
+    if args.no_sharing:
+        criteria = {key: None if c is None else tuple(list(c)) for key, c in criteria.items()}
+    parse_seconds = time.perf_counter() - started
+    patients = generate_patients(base, args.patients, args.seed)
+
+    rss_before = _max_rss_mb()
+    started = time.perf_counter()
+    index = TrialIndex(trials)
+    counts = EngineCounts()
+    verdicts: Counter[str] = Counter()
+    for outcome in match_all(index, patients, criteria, date(2026, 11, 24), counts=counts):
+        if outcome.result is not None:
+            verdicts[outcome.result.verdict] += 1
+    wall = time.perf_counter() - started
+    rss_mb = _max_rss_mb()
+    summary = {
+        "trials": len(index),
+        "distinct_trials": len(base),
+        "distinct_texts_parsed": len({trial.eligibility_text for trial in base}),
+        "evaluations_shared_between_copies": not args.no_sharing,
+        "parse_seconds": round(parse_seconds, 1),
+        "patients": counts.patients,
+        "candidate_pairs": counts.candidate_pairs,
+        "pairs_evaluated": counts.evaluated,
+        "distinct_criteria_evaluations": counts.distinct_evaluations,
+        "pairs_per_second": round(counts.evaluated / wall) if wall else None,
+        "failed": counts.failed,
+        "verdicts": dict(verdicts),
+        "match_wall_seconds": round(wall, 1),
+        "max_rss_before_match_mb": round(rss_before, 1),
+        "process_max_rss_mb": round(rss_mb, 1),
+    }
+    print(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()

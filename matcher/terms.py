@@ -1,0 +1,109 @@
+"""Condition names to comparable token sets, through ``data/condition_terms.json``.
+
+A name becomes a set of canonical words: abbreviations expanded ("BUD"),
+phrases rewritten ("use disorder" -> "dependence", "malignant neoplasm" ->
+"cancer"), words mapped to one spelling ("kidney" -> "renal"), stop words and
+generic words ("disorder", "unspecified") dropped, plurals folded. A patient's
+condition also gets broader words ("alcohol" -> "substance", "carcinoma" ->
+"cancer"). A term *matches* a patient condition when all of the term's words
+are among the condition's (expanded) words: "Benzodiazepine Dependence" and
+"benzodiazepine use disorder" are both {benzodiazepine, dependence};
+"dependence on substances" matches "alcohol use disorder".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+DATA_FILE = Path(__file__).resolve().parent / "data" / "condition_terms.json"
+TERMS_FORMAT_VERSION = 1
+_WORD = re.compile(r"[a-z0-9]+")
+_UPPER_WORD = re.compile(r"\b[A-Z][A-Z0-9]{1,6}\b")
+
+
+@cache
+def _data() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(DATA_FILE.read_text(encoding="utf-8"))
+    if data.get("version") != TERMS_FORMAT_VERSION:
+        raise ValueError(f"{DATA_FILE}: version {data.get('version')!r} not readable")
+    return data
+
+
+@cache
+def _phrase_pattern() -> re.Pattern[str]:
+    phrases = sorted(_data()["phrases"], key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\b")
+
+
+def _expand_abbreviations(text: str) -> str:
+    abbreviations: dict[str, str] = _data()["abbreviations"]
+    stripped = text.strip().lower()
+    if stripped in abbreviations:  # the whole term is an abbreviation, in any case
+        return abbreviations[stripped]
+
+    # inside longer text only upper-case words count ("ALL" yes, "all" no)
+    def replace(match: re.Match[str]) -> str:
+        return abbreviations.get(match.group(0).lower(), match.group(0))
+
+    return _UPPER_WORD.sub(replace, text)
+
+
+_NOT_PLURAL = frozenset({"diabetes", "herpes", "rabies", "scabies", "measles", "mumps", "rickets"})
+
+
+def _singular(word: str) -> str:
+    if word in _NOT_PLURAL:
+        return word
+    if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is", "sis")):
+        return word[:-1]
+    return word
+
+
+@cache
+def term_tokens(text: str) -> frozenset[str]:
+    """The canonical words of a condition name."""
+    lowered = _expand_abbreviations(text).lower().replace("-", " ").replace(",", " ")
+    lowered = re.sub(r"\s+", " ", lowered)
+    phrases: dict[str, str] = _data()["phrases"]
+    for _ in range(2):  # a rewrite may complete another phrase ("hiv" + " infection")
+        lowered = _phrase_pattern().sub(lambda match: phrases[match.group(0)], lowered)
+    token_map: dict[str, str] = _data()["tokens"]
+    stopwords = frozenset(_data()["stopwords"])
+    words: set[str] = set()
+    for raw in _WORD.findall(lowered):
+        mapped = token_map.get(raw) or token_map.get(_singular(raw)) or _singular(raw)
+        words.update(word for word in mapped.split() if word not in stopwords)
+    return frozenset(words)
+
+
+@cache
+def expanded_tokens(text: str) -> frozenset[str]:
+    """A patient condition's words plus their broader words."""
+    hypernyms: dict[str, list[str]] = _data()["hypernyms"]
+    words = set(term_tokens(text))
+    for word in list(words):
+        words.update(hypernyms.get(word, ()))
+    return frozenset(words)
+
+
+def term_matches(term: str, condition_text: str) -> bool:
+    """Whether criterion *term* names the patient's condition (or something broader)."""
+    wanted = term_tokens(term)
+    return bool(wanted) and wanted <= expanded_tokens(condition_text)
+
+
+def relevant(condition_text: str, trial_term: str) -> bool:
+    """Whether a patient condition bears on a trial's condition, keyword or MeSH term.
+
+    Either the trial's term is the condition or broader ("Substance-Related
+    Disorders" for alcohol use disorder), or the condition is broader than the
+    trial's term ("breast cancer" for "Metastatic Breast Cancer").
+    """
+    term = term_tokens(trial_term)
+    if not term:
+        return False
+    return term <= expanded_tokens(condition_text) or term_tokens(condition_text) <= term
