@@ -128,8 +128,17 @@ def _create_nightly_runs(database: sqlite_utils.Database) -> None:
     )
 
 
+def _add_skipped_count(database: sqlite_utils.Database) -> None:
+    # Incremental crawls see closed studies we never stored; they are counted, not kept.
+    database.table("crawl_runs").add_column("studies_skipped", int, not_null_default=0)
+    # A resumed run must ask the same server the same query.
+    database.table("crawl_runs").add_column("base_url", str)
+    database.table("crawl_runs").create_index(["registry", "status"])
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("trials_0001_trials_and_sites", _create_trials),
     ("trials_0002_crawl_runs", _create_crawl_tables),
     ("trials_0003_nightly_runs", _create_nightly_runs),
+    ("trials_0004_crawl_runs_skipped", _add_skipped_count),
 ]

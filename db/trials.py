@@ -8,6 +8,7 @@ marked `needs_parse`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -15,10 +16,12 @@ from typing import Any
 
 import sqlite_utils
 
+from crawler import fastjson
 from crawler.records import Site, Trial
 from trialmatch.errors import TrialNotFound, UnknownRecordVersion
 
 RAW_FORMAT_VERSION = 1
+RAW_ENVELOPE = f"""'{{"version":{RAW_FORMAT_VERSION},"record":' || ? || '}}'"""
 
 
 @dataclass
@@ -37,7 +40,15 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def trial_to_row(trial: Trial, *, now: str) -> dict[str, Any]:
+def canonical_json(record: dict[str, Any]) -> str:
+    """The form `Trial.content_hash` hashes; stored as is, so it is encoded once."""
+    return fastjson.canonical_dumps(record)
+
+
+def trial_to_row(
+    trial: Trial, *, now: str, canonical_raw: str | None = None, content_hash: str | None = None
+) -> dict[str, Any]:
+    canonical = canonical_json(trial.raw) if canonical_raw is None else canonical_raw
     return {
         "trial_id": trial.trial_id,
         "registry": trial.registry,
@@ -57,22 +68,42 @@ def trial_to_row(trial: Trial, *, now: str) -> dict[str, Any]:
         else int(trial.healthy_volunteers),
         "eligibility_text": trial.eligibility_text,
         "last_update": trial.last_update,
-        "content_hash": trial.content_hash,
+        "content_hash": content_hash or _sha256(canonical),
         "source_url": trial.source_url,
         "flags": json.dumps(list(trial.flags)),
+        "first_seen": now,
         "last_fetched": now,
         "last_changed": now,
         "needs_parse": 1,
-        "raw": json.dumps(
-            {"version": RAW_FORMAT_VERSION, "record": trial.raw},
-            ensure_ascii=False,
-            separators=(",", ":"),
-        ),
+        # Spliced rather than re-encoded: the record is already canonical JSON.
+        "raw": f'{{"version":{RAW_FORMAT_VERSION},"record":{canonical}}}',
     }
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def site_to_row(trial_id: str, site: Site) -> dict[str, Any]:
     return {"trial_id": trial_id, **vars(site)}
+
+
+SITE_COLUMNS = ("trial_id", *Site.__dataclass_fields__)
+
+
+def _site_values(trial_id: str, site: Site) -> tuple[Any, ...]:
+    # Tuples straight to executemany: a big crawl writes tens of sites per study.
+    return (
+        trial_id,
+        site.facility,
+        site.city,
+        site.state,
+        site.zip,
+        site.country,
+        site.status,
+        site.latitude,
+        site.longitude,
+    )
 
 
 def trial_from_row(row: dict[str, Any], sites: Iterable[dict[str, Any]] = ()) -> Trial:
@@ -119,13 +150,14 @@ def store_trials(database: sqlite_utils.Database, trials: Iterable[Trial]) -> St
     if not batch:
         return counts
     now = _now()
-    ids = [trial.trial_id for trial in batch]
-    known = _known_hashes(database, ids)
+    known = _known_hashes(database, [trial.trial_id for trial in batch])
     changed_rows: list[dict[str, Any]] = []
-    changed_sites: list[dict[str, Any]] = []
+    changed_sites: list[tuple[Any, ...]] = []
     for trial in batch:
+        canonical = canonical_json(trial.raw)
         previous = known.get(trial.trial_id)
-        if previous == trial.content_hash:
+        content_hash = _sha256(canonical)
+        if previous == content_hash:
             # Not rewritten at all: a crawl that finds nothing new writes only its run record.
             counts.unchanged += 1
             continue
@@ -133,14 +165,21 @@ def store_trials(database: sqlite_utils.Database, trials: Iterable[Trial]) -> St
             counts.new += 1
         else:
             counts.changed += 1
-        row = trial_to_row(trial, now=now)
-        row["first_seen"] = now if previous is None else None
+        row = trial_to_row(trial, now=now, canonical_raw=canonical, content_hash=content_hash)
+        row["raw"] = canonical  # _write_changed's INSERT wraps it in the envelope
         changed_rows.append(row)
-        changed_sites.extend(site_to_row(trial.trial_id, site) for site in trial.sites)
+        changed_sites.extend(_site_values(trial.trial_id, site) for site in trial.sites)
     if changed_rows:
-        with database.conn:
+        # atomic() nests as a savepoint, so a caller can commit this batch
+        # together with its own writes (the crawl's page checkpoint).
+        with database.atomic():
             _write_changed(database, changed_rows, changed_sites)
     return counts
+
+
+def known_trial_ids(database: sqlite_utils.Database, ids: Iterable[str]) -> set[str]:
+    """Which of *ids* are already stored."""
+    return set(_known_hashes(database, list(ids)))
 
 
 def _known_hashes(database: sqlite_utils.Database, ids: list[str]) -> dict[str, str]:
@@ -156,22 +195,29 @@ def _known_hashes(database: sqlite_utils.Database, ids: list[str]) -> dict[str, 
 
 
 def _write_changed(
-    database: sqlite_utils.Database, rows: list[dict[str, Any]], sites: list[dict[str, Any]]
+    database: sqlite_utils.Database, rows: list[dict[str, Any]], sites: list[tuple[Any, ...]]
 ) -> None:
+    # Plain executemany: sqlite-utils' per-value conversions cost more than
+    # the rest of a crawl together, and these rows are already SQLite values.
     ids = [row["trial_id"] for row in rows]
-    first_seen = {row["trial_id"]: row.pop("first_seen") for row in rows}
     marks = ",".join("?" * len(ids))
-    previous_first_seen = dict(
-        database.execute(
-            f"SELECT trial_id, first_seen FROM trials WHERE trial_id IN ({marks})", ids
-        ).fetchall()
-    )
-    for row in rows:
-        row["first_seen"] = first_seen[row["trial_id"]] or previous_first_seen.get(row["trial_id"])
     database.execute(f"DELETE FROM sites WHERE trial_id IN ({marks})", ids)
-    database.table("trials").upsert_all(rows, pk="trial_id")
+    columns = list(rows[0])
+    # SQLite wraps the canonical record in its versioned envelope, so a page's
+    # records are never held twice in memory.
+    values = ", ".join(RAW_ENVELOPE if name == "raw" else "?" for name in columns)
+    updates = ", ".join(f"{name} = excluded.{name}" for name in columns if name != "first_seen")
+    database.conn.executemany(
+        f"INSERT INTO trials ({', '.join(columns)}) VALUES ({values})"
+        f" ON CONFLICT(trial_id) DO UPDATE SET {updates}",
+        [[row[name] for name in columns] for row in rows],
+    )
     if sites:
-        database.table("sites").insert_all(sites)
+        database.conn.executemany(
+            f"INSERT INTO sites ({', '.join(SITE_COLUMNS)})"
+            f" VALUES ({', '.join('?' * len(SITE_COLUMNS))})",
+            sites,
+        )
 
 
 def get_trial(database: sqlite_utils.Database, trial_id: str) -> Trial:

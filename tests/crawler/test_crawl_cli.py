@@ -1,0 +1,142 @@
+"""`trialmatch crawl`, `nightly` and `runs` as a user types them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from crawl_testing import stored_ids
+from typer.testing import CliRunner
+
+from db.locks import exclusive_lock
+from trialmatch.cli import app
+from trialmatch.settings import Settings
+from trialmatch.snapshot_server import SnapshotServer
+from trialmatch.steps import StepReport, match_step, parse_step
+
+
+@pytest.fixture
+def cli_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, settings: Settings) -> None:
+    monkeypatch.setenv("TRIALMATCH_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("TRIALMATCH_REQUEST_DELAY", "0")
+    monkeypatch.setenv("TRIALMATCH_PAGE_SIZE", "25")
+    monkeypatch.setenv("TRIALMATCH_OUT_DIR", str(settings.out_dir))
+    monkeypatch.setenv("TRIALMATCH_CTGOV_BASE_URL", settings.ctgov_base_url)
+    # The parse and match steps belong to other suites; here they only report.
+    monkeypatch.setattr(
+        parse_step, "run_parse_step", lambda db, **_: StepReport("parse"), raising=False
+    )
+    monkeypatch.setattr(
+        match_step, "run_match_step", lambda db, out: StepReport("match"), raising=False
+    )
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args), terminal_width=200)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.usefixtures("cli_environment")
+def test_crawl_from_a_base_url_as_json(
+    settings: Settings,
+    server: SnapshotServer,
+    database: sqlite_utils.Database,
+    crawlable_ids: set[str],
+) -> None:
+    code, out, err = invoke(
+        "crawl",
+        "--registry",
+        "ctgov",
+        "--base-url",
+        server.base_url,
+        "--db",
+        str(settings.db),
+        "--json",
+    )
+
+    assert code == 0, err
+    run = json.loads(out)
+    assert (run["status"], run["mode"], run["studies_new"]) == (
+        "succeeded",
+        "full",
+        len(crawlable_ids),
+    )
+    assert run["pages"] == -(-len(crawlable_ids) // 25)
+    assert stored_ids(database) == crawlable_ids
+
+
+@pytest.mark.usefixtures("cli_environment")
+def test_crawl_prints_a_summary_and_one_study_can_be_fetched(settings: Settings) -> None:
+    code, out, err = invoke("crawl", "--db", str(settings.db), "--study", "NCT05935553")
+    assert (code, out.strip()) == (0, "stored NCT05935553 (RECRUITING)"), err
+
+    code, out, err = invoke("crawl", "--db", str(settings.db), "--since", "2026-01-01")
+    assert code == 0, err
+    assert out.startswith("crawl run 1 (incremental) succeeded")
+
+
+@pytest.mark.usefixtures("cli_environment")
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--registry", "euctr"], 1, "no registry source 'euctr' (known: ctgov)"),
+        (["--since", "yesterday"], 2, "expected YYYY-MM-DD"),
+        (["--study", "NCT00000000"], 1, "HTTP 404"),
+    ],
+    ids=["unknown-registry", "bad-date", "unknown-study"],
+)
+def test_crawl_errors_are_one_clean_line(
+    settings: Settings, args: list[str], code: int, message: str
+) -> None:
+    exit_code, out, err = invoke("crawl", "--db", str(settings.db), *args)
+
+    assert exit_code == code
+    assert message in " ".join((out + err).split())
+    assert "Traceback" not in out + err
+
+
+@pytest.mark.usefixtures("cli_environment")
+def test_a_failed_crawl_exits_non_zero(settings: Settings, server: SnapshotServer) -> None:
+    server.robots_txt = "User-agent: *\nDisallow: /\n"
+
+    code, out, _ = invoke("crawl", "--db", str(settings.db), "--quiet")
+
+    assert (code, out) == (1, "")
+
+
+@pytest.mark.usefixtures("cli_environment")
+def test_nightly_then_runs_lists_counts_and_errors(
+    settings: Settings, server: SnapshotServer, crawlable_ids: set[str]
+) -> None:
+    code, out, err = invoke("nightly", "--db", str(settings.db), "--json")
+    assert code == 0, err
+    assert json.loads(out)["steps"]["crawl"]["new"] == len(crawlable_ids)
+
+    server.robots_txt = "User-agent: *\nDisallow: /\n"
+    code, _, _ = invoke("nightly", "--db", str(settings.db), "--quiet")
+    assert code == 1
+
+    code, out, err = invoke("runs", "--db", str(settings.db), "--json")
+    assert code == 0, err
+    listed = json.loads(out)
+    failed, succeeded = listed["nightly_runs"]
+    assert (failed["status"], succeeded["status"]) == ("failed", "succeeded")
+    assert succeeded["counts"]["crawl"]["new"] == len(crawlable_ids)
+    assert any("robots.txt forbids" in error for error in failed["errors"])
+    assert "robots.txt forbids" in listed["crawl_runs"][0]["errors"][0]["error"]
+
+    code, out, _ = invoke("runs", "--db", str(settings.db))
+    assert code == 0
+    assert "nightly runs" in out and "crawl runs" in out
+    assert "robots.txt forbids" in out and "succeeded" in out
+
+
+@pytest.mark.usefixtures("cli_environment")
+def test_nightly_while_another_runs_says_so(settings: Settings) -> None:
+    with exclusive_lock(settings.db, "nightly"):
+        code, _, err = invoke("nightly", "--db", str(settings.db))
+
+    assert code == 1
+    assert "another nightly run holds" in " ".join(err.split())

@@ -1,0 +1,1 @@
+"""Bundled data for the offline demo: registry snapshots and synthetic patients."""
