@@ -9,6 +9,7 @@ Negation is a ``Negation`` entity linked to what it negates by
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -49,8 +50,10 @@ class ChiaDocument:
     entities: list[GoldEntity] = field(default_factory=list)
 
 
-def _read_ann(path: Path) -> tuple[dict[str, tuple[str, int, int]], set[str]]:
-    spans: dict[str, tuple[str, int, int]] = {}
+def _read_ann(
+    path: Path,
+) -> tuple[dict[str, tuple[str, list[tuple[int, int]], str]], set[str]]:
+    spans: dict[str, tuple[str, list[tuple[int, int]], str]] = {}
     negation_ids: set[str] = set()
     negated: set[str] = set()
     relations: list[tuple[str, str, str]] = []
@@ -58,8 +61,8 @@ def _read_ann(path: Path) -> tuple[dict[str, tuple[str, int, int]], set[str]]:
         match = _ENTITY_LINE.match(line)
         if match:
             ident, label, offsets = match.group(1), match.group(2), match.group(3)
-            numbers = [int(n) for n in re.findall(r"\d+", offsets)]
-            spans[ident] = (label, min(numbers), max(numbers))
+            fragments = [(int(a), int(b)) for a, b in re.findall(r"(\d+) (\d+)", offsets)]
+            spans[ident] = (label, fragments, match.group(4))
             if label == "Negation":
                 negation_ids.add(ident)
         elif line.startswith("R"):
@@ -72,16 +75,49 @@ def _read_ann(path: Path) -> tuple[dict[str, tuple[str, int, int]], set[str]]:
     return spans, negated
 
 
+def _crlf_mapper(text: str) -> list[int]:
+    """Start offsets of each line as they were in a CRLF copy of the text."""
+    starts = [0] + [index + 1 for index, char in enumerate(text) if char == "\n"]
+    return [start + line for line, start in enumerate(starts)]
+
+
+def _to_lf(offset: int, crlf_starts: list[int]) -> int:
+    line = bisect.bisect_right(crlf_starts, offset) - 1
+    return offset - max(line, 0)
+
+
+def _align(text: str, fragments: list[tuple[int, int]], written: str, crlf: list[int]) -> int:
+    """Offset shift that makes the first fragment read as annotated.
+
+    Part of Chia was annotated on a CRLF copy of the text: offsets drift by one
+    character per line. The annotation's own text tells which reading is right.
+    """
+    first_start, first_end = fragments[0]
+    expected = written[: first_end - first_start]
+    if text[first_start:first_end] == expected:
+        return 0
+    shifted = _to_lf(first_start, crlf)
+    if text[shifted : shifted + len(expected)] == expected:
+        return shifted - first_start
+    found = text.find(expected, max(first_start - 40, 0), first_end + 40)
+    return found - first_start if found != -1 and expected.strip() else 0
+
+
 def read_document(txt_path: Path) -> ChiaDocument:
     name = txt_path.stem
     trial, _, section = name.partition("_")
     text = txt_path.read_text(encoding="utf-8")
     spans, negated = _read_ann(txt_path.with_suffix(".ann"))
-    entities = [
-        GoldEntity(CHIA_TYPES[label], start, end, ident in negated)
-        for ident, (label, start, end) in spans.items()
-        if label in CHIA_TYPES and end <= len(text)
-    ]
+    crlf = _crlf_mapper(text)
+    entities = []
+    for ident, (label, fragments, written) in spans.items():
+        if label not in CHIA_TYPES or not fragments:
+            continue
+        shift = _align(text, fragments, written, crlf)
+        start = min(a for a, _ in fragments) + shift
+        end = max(b for _, b in fragments) + shift
+        if 0 <= start < end <= len(text):
+            entities.append(GoldEntity(CHIA_TYPES[label], start, end, ident in negated))
     kind = "exclusion" if section.startswith("exc") else "inclusion"
     return ChiaDocument(name, trial, kind, text, sorted(entities, key=lambda e: e.start))
 

@@ -1,3 +1,137 @@
-"""Commands of this area are registered on `trialmatch.cli.app.app` here."""
+"""`parse` and `parse-text`: criteria of stored trials, or of texts given on the command line."""
 
 from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from trialmatch.cli.app import (
+    DbOption,
+    JsonOption,
+    QuietOption,
+    app,
+    reporting_errors,
+    settings_for,
+)
+from trialmatch.errors import CriteriaParseError
+
+stdout = Console()
+STDIN_NAME = "-"
+
+
+def _read_input(path: Path | None) -> tuple[str, str]:
+    """(source name, text) read without newline translation, so offsets are exact."""
+    if path is None or str(path) == STDIN_NAME:
+        stream = getattr(sys.stdin, "buffer", None)  # bytes: no newline translation
+        data = stream.read() if stream is not None else sys.stdin.read().encode("utf-8")
+        name = STDIN_NAME
+    else:
+        with path.open("rb") as handle:  # bytes: no newline translation at all
+            data = handle.read()
+        name = str(path)
+    try:
+        return name, data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CriteriaParseError(f"{name} is not UTF-8 text ({exc.reason})") from exc
+
+
+def _parsed_line(path: Path | None) -> tuple[dict[str, Any], bool]:
+    from nlp_models.parser import parse_eligibility
+
+    name = STDIN_NAME if path is None else str(path)
+    try:
+        name, text = _read_input(path)
+        criteria = parse_eligibility(text)
+    except CriteriaParseError as exc:
+        return {"source": name, "criteria": [], "error": str(exc)}, False
+    return {"source": name, "criteria": [c.to_dict() for c in criteria]}, True
+
+
+@app.command("parse-text")
+def parse_text(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Eligibility text files (UTF-8); stdin when none, or '-'.",
+            exists=False,
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Parse eligibility texts into criteria: one JSON object per input, one per line.
+
+    Offsets are character offsets into each text exactly as given.
+
+    Example: trialmatch parse-text criteria.txt other.txt > criteria.jsonl
+    """
+    with reporting_errors():
+        all_ok = True
+        inputs: list[Path | None] = list(files) if files else [None]
+        for path in inputs:
+            if path is not None and str(path) != STDIN_NAME and not path.is_file():
+                raise typer.BadParameter(f"no file {str(path)!r}", param_hint="FILES")
+            line, ok = _parsed_line(None if path is None or str(path) == STDIN_NAME else path)
+            typer.echo(json.dumps(line, ensure_ascii=False))
+            all_ok = all_ok and ok
+        if not all_ok:
+            raise typer.Exit(code=1)
+
+
+@app.command()
+def parse(
+    db: DbOption = None,
+    reparse_all: Annotated[
+        bool, typer.Option("--all", help="Re-parse every trial (after a parser upgrade).")
+    ] = False,
+    quiet: QuietOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Parse the eligibility criteria of trials marked as changed and store them.
+
+    Example: trialmatch parse --db var/trialmatch.db --all
+    """
+    from trialmatch.steps.parse_step import run_parse_step
+
+    with reporting_errors():
+        settings = settings_for(db=db)
+        with _progress(quiet or as_json) as on_progress:
+            report = run_parse_step(settings.db, reparse_all=reparse_all, on_progress=on_progress)
+        if as_json:
+            document = {"name": report.name, "counts": report.counts, "errors": report.errors}
+            typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        elif not quiet:
+            counts = ", ".join(f"{key} {value}" for key, value in report.counts.items())
+            stdout.print(f"parse: {counts}", highlight=False)
+            for error in report.errors:
+                stdout.print(f"[red]error[/red] {error}", highlight=False)
+
+
+class _progress:
+    def __init__(self, quiet: bool) -> None:
+        self.bar: Progress | None = None if quiet else Progress(
+            TextColumn("parsing criteria"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=Console(stderr=True), transient=True,
+        )  # fmt: skip
+        self.task: Any = None
+
+    def __enter__(self) -> Any:
+        if self.bar is None:
+            return None
+        self.bar.__enter__()
+        self.task = self.bar.add_task("parse", total=None)
+        return self._update
+
+    def _update(self, done: int, total: int) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done, total=total)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)

@@ -1,0 +1,102 @@
+"""Reading and writing parsed criteria; rows never leave this module.
+
+The trials table (``db.schema_trials``) marks trials to (re-)parse with
+``needs_parse = 1``; `store_criteria` writes a trial's criteria document and
+clears the mark in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from nlp_models.records import Criterion, criteria_from_document, criteria_to_document
+from trialmatch.errors import StorageError, TrialNotFound, UnknownRecordVersion
+
+
+@dataclass(frozen=True)
+class PendingTrial:
+    trial_id: str
+    eligibility_text: str
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def iter_pending(
+    database: sqlite_utils.Database, *, everything: bool = False
+) -> Iterator[PendingTrial]:
+    """Trials marked for parsing (or every trial), in id order."""
+    where = "" if everything else "WHERE needs_parse = 1"
+    sql = f"SELECT trial_id, eligibility_text FROM trials {where} ORDER BY trial_id"
+    try:
+        rows = database.execute(sql).fetchall()
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot read trials to parse: {exc}") from exc
+    for trial_id, text in rows:
+        yield PendingTrial(str(trial_id), text or "")
+
+
+def count_pending(database: sqlite_utils.Database, *, everything: bool = False) -> int:
+    where = "" if everything else "WHERE needs_parse = 1"
+    return int(database.execute(f"SELECT count(*) FROM trials {where}").fetchone()[0])
+
+
+def criteria_to_row(
+    trial_id: str, criteria: list[Criterion], parser_version: str, *, now: str
+) -> dict[str, object]:
+    evaluable = sum(1 for criterion in criteria if criterion.evaluable)
+    return {
+        "trial_id": trial_id,
+        "parser_version": parser_version,
+        "parsed_at": now,
+        "document": json.dumps(criteria_to_document(criteria, parser_version), ensure_ascii=False),
+        "criteria_count": len(criteria),
+        "evaluable_count": evaluable,
+        "not_evaluable_count": len(criteria) - evaluable,
+    }
+
+
+def store_criteria(
+    database: sqlite_utils.Database,
+    trial_id: str,
+    criteria: list[Criterion],
+    parser_version: str,
+) -> None:
+    """Write the trial's criteria and clear its parse mark, in one transaction."""
+    row = criteria_to_row(trial_id, criteria, parser_version, now=_now())
+    try:
+        with database.conn:
+            database.table("criteria").upsert(row, pk="trial_id")
+            database.execute("UPDATE trials SET needs_parse = 0 WHERE trial_id = ?", [trial_id])
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot store criteria of trial {trial_id!r}: {exc}") from exc
+
+
+def load_criteria(database: sqlite_utils.Database, trial_id: str) -> list[Criterion]:
+    """The stored criteria of a trial; TrialNotFound when it has none."""
+    rows = list(database.query("SELECT document FROM criteria WHERE trial_id = ?", [trial_id]))
+    if not rows:
+        raise TrialNotFound(trial_id)
+    return criteria_from_row(rows[0])
+
+
+def criteria_from_row(row: dict[str, object]) -> list[Criterion]:
+    try:
+        document = json.loads(str(row["document"]))
+    except json.JSONDecodeError as exc:
+        raise UnknownRecordVersion(f"criteria document is not JSON: {exc}") from exc
+    return criteria_from_document(document)
+
+
+def parser_version_of(database: sqlite_utils.Database, trial_id: str) -> str | None:
+    rows = list(
+        database.query("SELECT parser_version FROM criteria WHERE trial_id = ?", [trial_id])
+    )
+    return None if not rows else str(rows[0]["parser_version"])

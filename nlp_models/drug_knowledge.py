@@ -1,0 +1,200 @@
+"""Drug names, drug classes and dose equivalence, from packaged data files.
+
+* Names are normalised through the drug dictionary of the
+  ``drug-named-entity-recognition`` package (DrugBank/MeSH/NHS names, brand
+  names included, offline), then through ``data/drug_aliases.json`` (salts to
+  their parent, spelling variants).
+* Classes are ``data/drug_classes/<id>.json``: ``members`` (generic names),
+  ``aliases`` (how criteria name the class) and the ``source`` of the list.
+* Dose equivalence tables are ``data/equivalence/<reference>.json``, each with
+  its citation: ``diazepam`` (Ashton), ``morphine`` (CDC 2022 MME factors),
+  ``prednisone`` (glucocorticoid equivalence).
+
+Every loader is cached: the files are read once per process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+LOG = logging.getLogger(__name__)
+_SPACES = re.compile(r"\s+")
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+def _data_json(*parts: str) -> Any:
+    return json.loads(DATA_DIR.joinpath(*parts).read_text(encoding="utf-8"))
+
+
+@cache
+def _aliases() -> dict[str, str]:
+    aliases: dict[str, str] = _data_json("drug_aliases.json")["aliases"]
+    return aliases
+
+
+@cache
+def _salt_words() -> frozenset[str]:
+    return frozenset(_data_json("drug_aliases.json")["salt_words"])
+
+
+def _clean(name: str) -> str:
+    return _SPACES.sub(" ", name.strip().lower().replace("’", "'")).strip(" .,;:()")
+
+
+def _dictionary_name(name: str) -> str | None:
+    """The dictionary's generic name when the whole of `name` is one drug."""
+    from drug_named_entity_recognition import find_drugs  # slow import: only when needed
+
+    tokens = name.split(" ")
+    found = find_drugs(tokens, is_ignore_case=True)
+    for entry, start, end in found:
+        if start == 0 and end == len(tokens) and entry.get("name"):
+            return str(entry["name"]).lower()
+    return None
+
+
+def _strip_salts(name: str) -> str:
+    words = [word for word in name.split(" ") if word not in _salt_words()]
+    return " ".join(words)
+
+
+@cache
+def normalize_drug(name: str) -> str | None:
+    """Canonical lower-case generic name ("Xanax" -> "alprazolam"), None if unknown."""
+    cleaned = _clean(name)
+    if not cleaned:
+        return None
+    for candidate in dict.fromkeys((cleaned, _strip_salts(cleaned))):
+        if not candidate:
+            continue
+        if candidate in _aliases():
+            return _aliases()[candidate]
+        found = _dictionary_name(candidate)
+        if found is not None:
+            return _aliases().get(found, _aliases().get(_strip_salts(found), found))
+        if candidate in _raw_members():
+            return candidate
+    return None
+
+
+@cache
+def _class_files() -> dict[str, dict[str, Any]]:
+    folder = DATA_DIR / "drug_classes"
+    classes: dict[str, dict[str, Any]] = {}
+    for entry in sorted(folder.iterdir(), key=lambda item: item.name):
+        if entry.name.endswith(".json"):
+            data = json.loads(entry.read_text(encoding="utf-8"))
+            classes[data["id"]] = data
+    return classes
+
+
+@cache
+def _raw_members() -> frozenset[str]:
+    return frozenset(m for data in _class_files().values() for m in data["members"])
+
+
+@cache
+def _class_id_aliases() -> dict[str, str]:
+    mapping = {class_id: class_id for class_id in _class_files()}
+    for class_id, data in _class_files().items():
+        for alias in data.get("id_aliases", ()):
+            mapping[alias] = class_id
+    return mapping
+
+
+def canonical_class(class_id: str) -> str | None:
+    """The class id for an id or id alias ("neuroleptics" -> "antipsychotics")."""
+    return _class_id_aliases().get(class_id.strip().lower())
+
+
+@cache
+def class_members(class_id: str) -> frozenset[str]:
+    """Normalised generic names of the class's members; empty for an unknown class."""
+    canonical = canonical_class(class_id)
+    if canonical is None:
+        return frozenset()
+    members = _class_files()[canonical]["members"]
+    return frozenset(normalize_drug(member) or member for member in members)
+
+
+def known_classes() -> frozenset[str]:
+    return frozenset(_class_files())
+
+
+@cache
+def _membership() -> dict[str, frozenset[str]]:
+    index: dict[str, set[str]] = {}
+    for class_id in _class_files():
+        for member in class_members(class_id):
+            index.setdefault(member, set()).add(class_id)
+    return {drug: frozenset(ids) for drug, ids in index.items()}
+
+
+def drug_classes(drug: str) -> frozenset[str]:
+    """Class ids the drug belongs to; the name is normalised first."""
+    normalized = normalize_drug(drug) or _clean(drug)
+    return _membership().get(normalized, frozenset())
+
+
+@cache
+def class_phrases() -> dict[str, str]:
+    """Every way criteria name a class (lower case) -> class id."""
+    phrases: dict[str, str] = {}
+    for class_id, data in _class_files().items():
+        for alias in data["aliases"]:
+            phrases[_clean(alias)] = class_id
+    return phrases
+
+
+@cache
+def known_drug_names() -> dict[str, str]:
+    """Names our own data files know (aliases, class members) -> canonical name."""
+    names = {alias: target for alias, target in _aliases().items()}
+    for class_id in _class_files():
+        for member in _class_files()[class_id]["members"]:
+            names.setdefault(member, normalize_drug(member) or member)
+    return names
+
+
+def class_source(class_id: str) -> str | None:
+    canonical = canonical_class(class_id)
+    return None if canonical is None else str(_class_files()[canonical]["source"])
+
+
+@cache
+def _equivalence_factors(reference: str) -> dict[str, float]:
+    """mg/day of `reference` per mg/day of each drug."""
+    try:
+        table = _data_json("equivalence", f"{reference}.json")
+    except FileNotFoundError:
+        return {}
+    if "conversion_factor" in table:
+        factors = {drug: float(f) for drug, f in table["conversion_factor"].items()}
+    else:
+        reference_dose = float(table["reference_dose_mg"])
+        doses: dict[str, float] = table["equivalent_to_reference_mg"]
+        factors = {drug: reference_dose / float(dose) for drug, dose in doses.items()}
+    # the table names drugs as its source does; index them by our canonical names too
+    return factors | {normalize_drug(drug) or drug: f for drug, f in factors.items()}
+
+
+def equivalence_references() -> frozenset[str]:
+    return frozenset({"diazepam", "morphine", "prednisone"})
+
+
+def equivalent_dose(drug: str, mg_per_day: float, reference: str) -> float | None:
+    """`mg_per_day` of `drug` as mg/day of `reference`; None when not in that table.
+
+    lorazepam 6 mg/day -> 60.0 mg/day diazepam (Ashton: lorazepam 1 mg = diazepam 10 mg).
+    """
+    factors = _equivalence_factors(reference.strip().lower())
+    normalized = normalize_drug(drug) or _clean(drug)
+    factor = factors.get(normalized)
+    if factor is None:
+        return None
+    return round(mg_per_day * factor, 6)

@@ -1,0 +1,175 @@
+"""`parse_eligibility`: eligibility text -> `Criterion` records.
+
+Sections (`nlp_models.sections`) -> list items and sub-items
+(`nlp_models.items`) -> one spaCy pass over every item (`nlp_models.pipeline`)
+-> entities with context -> a category and rule per item
+(`nlp_models.rule_builder`). Parents of sub-items become groups.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from spacy.tokens import Doc
+
+from nlp_models.context import ENTITY_KEY, entity_flags
+from nlp_models.entities import normalized_of
+from nlp_models.items import Item, split_items
+from nlp_models.pipeline import get_pipeline
+from nlp_models.records import Criterion, Entity
+from nlp_models.rule_builder import decide, group_decision
+from nlp_models.sections import find_sections
+from trialmatch.errors import CriteriaParseError
+
+LOG = logging.getLogger(__name__)
+MAX_TEXT_CHARS = 2_000_000
+MAX_ITEM_CHARS = 5_000  # longer "items" are run-on text: rules only, no spaCy pass
+# control characters (C0 but tab/line breaks, DEL, C1) and U+FFFD: rare in any real text
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
+_MAX_CONTROL_SHARE = 0.1
+
+
+@dataclass(frozen=True)
+class _Placed:
+    item: Item
+    id: str
+    kind: str
+    group: str | None
+
+
+def _placed(items: list[Item], kind: str, prefix: str, group: str | None) -> Iterator[_Placed]:
+    for number, item in enumerate(items, start=1):
+        ident = f"{prefix}{number}" if group is None else f"{group}.{number}"
+        yield _Placed(item, ident, kind, group)
+        yield from _placed(item.children, kind, prefix, ident)
+
+
+def _check_text(text: str) -> None:
+    if not isinstance(text, str):
+        raise CriteriaParseError(f"eligibility text must be a string, not {type(text).__name__}")
+    if len(text) > MAX_TEXT_CHARS:
+        raise CriteriaParseError(
+            f"eligibility text of {len(text):,} characters is over the {MAX_TEXT_CHARS:,} limit"
+        )
+    sample = text[:20_000]
+    if sample and len(_CONTROL.findall(sample)) > len(sample) * _MAX_CONTROL_SHARE:
+        raise CriteriaParseError("eligibility text looks like binary data, not text")
+
+
+def _entities(doc: Doc | None, offset: int) -> tuple[Entity, ...]:
+    if doc is None:
+        return ()
+    found = []
+    for span in doc.spans.get(ENTITY_KEY, []):
+        flags = entity_flags(doc, span)
+        found.append(
+            Entity(
+                type=span.label_,
+                text=span.text,
+                start=offset + span.start_char,
+                end=offset + span.end_char,
+                negated=flags.get("negated", False),
+                historical=flags.get("historical", False),
+                hypothetical=flags.get("hypothetical", False),
+                family=flags.get("family", False),
+                exception=flags.get("exception", False),
+                normalized=normalized_of(doc, span),
+            )
+        )
+    return tuple(found)
+
+
+def _local(entities: tuple[Entity, ...], offset: int) -> tuple[Entity, ...]:
+    """The same entities with offsets relative to the criterion text (for the rules)."""
+    return tuple(
+        Entity(e.type, e.text, e.start - offset, e.end - offset, e.negated, e.historical,
+               e.hypothetical, e.family, e.exception, e.normalized)
+        for e in entities
+    )  # fmt: skip
+
+
+def _criterion(placed: _Placed, text: str, doc: Doc | None) -> Criterion:
+    item = placed.item
+    criterion_text = text[item.start : item.end]
+    entities = _entities(doc, item.start)
+    if item.children:
+        decision = group_decision(criterion_text, placed.kind)
+    else:
+        decision = decide(criterion_text, _local(entities, item.start), placed.kind)
+    return Criterion(
+        id=placed.id,
+        kind=placed.kind,  # type: ignore[arg-type]
+        text=criterion_text,
+        start=item.start,
+        end=item.end,
+        category=decision.category,
+        group=placed.group,
+        entities=entities,
+        rule=decision.rule,
+        reason=decision.reason,
+    )
+
+
+def _all_placed(text: str) -> list[_Placed]:
+    placed: list[_Placed] = []
+    counters = {"inclusion": 0, "exclusion": 0}
+    for section in find_sections(text):
+        prefix = "I" if section.kind == "inclusion" else "E"
+        items = split_items(text, section.start, section.end)
+        for entry in _placed(items, section.kind, prefix, None):
+            if entry.group is None:  # numbering continues across repeated sections
+                counters[section.kind] += 1
+                entry = _Placed(entry.item, f"{prefix}{counters[section.kind]}", entry.kind, None)
+                placed.append(entry)
+                top = entry.id
+            else:
+                placed.append(_renumbered(entry, top))
+    return placed
+
+
+def _renumbered(entry: _Placed, top: str) -> _Placed:
+    """Children keep their path below the (renumbered) top-level id."""
+    path = entry.id.split(".", 1)[1]
+    group = top if entry.group is not None and "." not in entry.group else None
+    if group is None and entry.group is not None:
+        group = f"{top}.{entry.group.split('.', 1)[1]}"
+    return _Placed(entry.item, f"{top}.{path}", entry.kind, group)
+
+
+def parse_eligibility(text: str) -> list[Criterion]:
+    """The criteria of one eligibility text, in text order; pure apart from cached data files."""
+    outcome = parse_texts([text])[0]
+    if isinstance(outcome, CriteriaParseError):
+        raise outcome
+    return outcome
+
+
+def parse_texts(texts: list[str]) -> list[list[Criterion] | CriteriaParseError]:
+    """Criteria of many texts, with one spaCy pass over all their items (faster in bulk)."""
+    placements: list[list[_Placed] | CriteriaParseError] = []
+    for text in texts:
+        try:
+            _check_text(text)
+            placements.append(_all_placed(text))
+        except CriteriaParseError as exc:
+            placements.append(exc)
+    jobs = [
+        (index, entry)
+        for index, placed in enumerate(placements)
+        if not isinstance(placed, CriteriaParseError)
+        for entry in placed
+        if entry.item.end - entry.item.start <= MAX_ITEM_CHARS
+    ]
+    pieces = (texts[index][e.item.start : e.item.end] for index, e in jobs)
+    docs = {
+        id(entry): doc for (_, entry), doc in zip(jobs, get_pipeline().pipe(pieces), strict=True)
+    }
+    return [
+        placed
+        if isinstance(placed, CriteriaParseError)
+        else [_criterion(entry, text, docs.get(id(entry))) for entry in placed]
+        for text, placed in zip(texts, placements, strict=True)
+    ]

@@ -1,0 +1,160 @@
+"""Choose the category and the machine rule of one criterion, or say why a person must check it.
+
+Order matters: a group parent first; then pregnancy (so "negative pregnancy
+test" is not taken for a test to schedule); then what only a person can
+check (consent, social security, the investigator's judgement, willingness,
+contraception, driving, …); then age, sex, measurements, drugs and
+conditions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+
+from nlp_models.records import (
+    ConditionRule,
+    Entity,
+    GroupRule,
+    MeasurementRule,
+    MedicationRule,
+    PregnancyRule,
+    Rule,
+)
+from nlp_models.rule_condition import allergy_rule, condition_rule
+from nlp_models.rule_measurement import measurement_rule
+from nlp_models.rule_medication import medication_rule
+from nlp_models.rule_person import age_rule, pregnancy_rule, sex_rule
+
+NegatableRule = ConditionRule | MedicationRule | MeasurementRule | PregnancyRule
+NOT_EVALUABLE_FILE = Path(__file__).resolve().parent / "data" / "not_evaluable.json"
+_ANY_OF = re.compile(
+    r"\b(?:any|one|at\s+least\s+one|either)\s+(?:\w+\s+){0,2}(?:of\s+)?(?:the\s+)?following\b|"
+    r"\bone\s+or\s+more\s+of\b|\beither\b",
+    re.IGNORECASE,
+)
+_ALL_OF = re.compile(r"\ball\s+(?:of\s+)?(?:the\s+)?following\b|\bboth\b", re.IGNORECASE)
+_CHILDBEARING = re.compile(
+    r"child[- ]?bearing|wocbp|of\s+reproductive\s+(?:potential|age)|able\s+to\s+(?:become|get)\s+"
+    r"pregnant",
+    re.IGNORECASE,
+)
+_FEMALE_ONLY = re.compile(r"^\W*(?:for\s+)?(?:female|women|woman)\b", re.IGNORECASE)
+_MALE_ONLY = re.compile(r"^\W*(?:for\s+)?(?:male|men|man)\b", re.IGNORECASE)
+_CONDITION_CUE = re.compile(
+    r"^\W*(?:(?:a\s+|any\s+)?(?:known\s+|documented\s+|confirmed\s+|prior\s+|previous\s+)?"
+    r"(?:history|diagnosis|presence|evidence)\s+of|patients?\s+with|subjects?\s+with|"
+    r"known|active|uncontrolled|severe|chronic|acute)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Decision:
+    category: str
+    rule: Rule | None
+    reason: str | None = None
+
+
+@cache
+def _not_evaluable_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    data = json.loads(NOT_EVALUABLE_FILE.read_text(encoding="utf-8"))
+    return tuple((re.compile(p["regex"], re.IGNORECASE), p["reason"]) for p in data["patterns"])
+
+
+def not_evaluable_reason(text: str) -> str | None:
+    for pattern, reason in _not_evaluable_patterns():
+        if pattern.search(text):
+            return reason
+    return None
+
+
+def group_decision(text: str, kind: str) -> Decision:
+    """A parent item: how its children combine and whom it concerns."""
+    if _ANY_OF.search(text):
+        logic = "any"
+    elif _ALL_OF.search(text):
+        logic = "all"
+    else:
+        logic = "any" if kind == "exclusion" else "all"  # each exclusion item excludes alone
+    applies_to = None
+    if _CHILDBEARING.search(text):
+        applies_to = "women_of_childbearing_potential"
+    elif _FEMALE_ONLY.search(text):
+        applies_to = "female"
+    elif _MALE_ONLY.search(text):
+        applies_to = "male"
+    return Decision("group", GroupRule(logic=logic, applies_to=applies_to))  # type: ignore[arg-type]
+
+
+_REQUIREMENT_NEGATION = re.compile(r"\b(?:must|should|shall|may|will)\s+not\b|\bcannot\b", re.I)
+
+
+def decide(text: str, entities: tuple[Entity, ...], kind: str = "inclusion") -> Decision:
+    """Category and rule of a criterion that has no sub-items.
+
+    An exclusion written as a requirement ("Patients must not have received
+    prior chemotherapy") names what excludes: its negation is the section's,
+    not the fact's.
+    """
+    decision = _decide(text, entities)
+    rule = decision.rule
+    negated_fact = isinstance(rule, NegatableRule) and rule.negated
+    if kind == "exclusion" and negated_fact and _REQUIREMENT_NEGATION.search(text):
+        assert isinstance(rule, NegatableRule)
+        return Decision(decision.category, replace(rule, negated=False), decision.reason)
+    return decision
+
+
+def _decide(text: str, entities: tuple[Entity, ...]) -> Decision:
+    pregnancy = pregnancy_rule(text)
+    if pregnancy is not None:
+        return Decision("pregnancy", pregnancy)
+    allergy = allergy_rule(text, entities)
+    if allergy is not None:
+        return Decision("condition", allergy)
+    age = age_rule(text)
+    if age is not None:  # "must be >18 years of age at the time of signing the consent"
+        return Decision("age", age)
+    reason = not_evaluable_reason(text)
+    if reason is not None:
+        return Decision("not_evaluable", None, reason)
+    return _evaluable(text, entities)
+
+
+def _evaluable(text: str, entities: tuple[Entity, ...]) -> Decision:
+    sex = sex_rule(text)
+    if sex is not None:
+        return Decision("sex", sex)
+    measurement = measurement_rule(text, entities)
+    if measurement is not None:
+        return Decision("measurement", measurement)
+    condition = condition_rule(text, entities)
+    if condition is not None and condition.excluding:
+        return Decision("condition", condition)  # "dependence … other than benzodiazepines"
+    medication = medication_rule(text, entities)
+    if medication is not None:
+        return Decision("medication", medication)
+    if condition is not None:
+        return Decision("condition", condition)
+    if _CONDITION_CUE.search(text):
+        fallback = condition_rule(text, (*entities, _whole(text)))
+        if fallback is not None:
+            return Decision("condition", fallback)
+    return Decision("not_evaluable", None, _fallback_reason(entities))
+
+
+def _whole(text: str) -> Entity:
+    """A stand-in condition entity for a criterion whose head phrase names the condition."""
+    return Entity(type="condition", text="", start=0, end=0)
+
+
+def _fallback_reason(entities: tuple[Entity, ...]) -> str:
+    if any(e.type == "procedure" for e in entities):
+        return "procedure history to check with the patient"
+    if any(e.type == "measurement" for e in entities):
+        return "measurement without a threshold the parser understood"
+    return "no machine-readable rule recognised"

@@ -1,0 +1,158 @@
+"""Condition rules: which conditions, which do not count, history, window, negation.
+
+Condition names come from an enumeration when the criterion has one ("such
+as cancer, HIV, epilepsy …", "the following …: schizophrenic disorder, …"),
+else from the condition entities, else from the criterion's head phrase.
+Names go through ``data/condition_synonyms.json`` so the matcher sees one
+term per condition ("Cirrhosis of the liver" -> "liver cirrhosis").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+from nlp_models.records import ConditionRule, Entity
+from nlp_models.rule_medication import CLASS_PREFIX
+from nlp_models.temporal import find_temporal
+
+SYNONYMS_FILE = Path(__file__).resolve().parent / "data" / "condition_synonyms.json"
+_ALLERGY = re.compile(r"\b(?:hypersensitiv\w*|allerg\w*|anaphyla\w*|intoleran\w*)\b", re.I)
+_DEPENDENCE = re.compile(
+    r"\b(?:dependen(?:ce|cy|t)|addiction|abuse|misuse|use\s+disorders?)\b\s+(?:on|to|of|with)?\s*"
+    r"(?:any\s+)?(?:other\s+)?(?:substances?|drugs?|psychoactive|illicit)",
+    re.IGNORECASE,
+)
+_ENUMERATION = re.compile(
+    r"(?:\bsuch\s+as\b|\bincluding\b|\be\.g\.,?|\bi\.e\.,?|:)\s*(?P<list>[^.;]+)", re.I
+)
+_LEAD = re.compile(
+    r"^(?:(?:patients?|subjects?|participants?|individuals?|women|men|people)\s+"
+    r"(?:with|who\s+(?:have|has|had|are)|having|presenting)\s+)?(?:a\s+|an\s+|any\s+)?"
+    r"(?:(?:known|documented|confirmed|current|active|previous|prior|past|significant|"
+    r"clinically\s+significant|diagnosed|established|severe|uncontrolled|history\s+of|"
+    r"diagnosis\s+of|presence\s+of|evidence\s+of)\s+)*",
+    re.IGNORECASE,
+)
+_CUT = re.compile(
+    r"\s*(?:\(|,|;|\.(?:\s|$)|\b(?:defined|identified|according|as\s+defined|as\s+per|"
+    r"diagnosed|confirmed|requiring|that|which|who|within|in\s+the\s+(?:last|past)|"
+    r"during|for\s+(?:at|more|less)|of\s+any\s+severity|etc)\b)",
+    re.IGNORECASE,
+)
+_HISTORY = re.compile(r"\b(?:history\s+of|h/o|previous|prior|past|ever\s+had)\b", re.I)
+_MAX_TERM_WORDS = 8
+
+
+@cache
+def _synonyms() -> dict[str, str]:
+    data = json.loads(SYNONYMS_FILE.read_text(encoding="utf-8"))
+    return dict(data["synonyms"])
+
+
+def canonical_condition(name: str) -> str:
+    cleaned = re.sub(r"\s+", " ", name.strip().lower()).strip(" .,;:-*")
+    cleaned = re.sub(r"^(?:a|an|the|any|other)\s+", "", cleaned)
+    return _synonyms().get(cleaned, cleaned)
+
+
+def _split_list(text: str) -> list[str]:
+    text = _CUT.split(text, maxsplit=1)[0] if text.lstrip().startswith("(") else text
+    parts = re.split(r",|;|\bor\b|\band\b|/|\betc\b\.?", text, flags=re.IGNORECASE)
+    terms = []
+    for part in parts:
+        term = _CUT.split(part.strip(), maxsplit=1)[0].strip()
+        if term and len(term.split()) <= _MAX_TERM_WORDS and re.search(r"[a-zA-Z]{2}", term):
+            terms.append(canonical_condition(term))
+    return terms
+
+
+def _head_phrase(text: str) -> str | None:
+    body = _LEAD.sub("", text.strip(), count=1)
+    head = _CUT.split(body, maxsplit=1)[0].strip()
+    if not head or len(head.split()) > _MAX_TERM_WORDS:
+        return None
+    return canonical_condition(head)
+
+
+def _singular(name: str) -> str:
+    return name[:-1] if name.endswith("s") and not name.endswith("ss") else name
+
+
+_EXCEPTION = re.compile(
+    r"\b(?:other\s+than|except(?:\s+for)?|excluding|with\s+the\s+exception\s+of|apart\s+from|"
+    r"aside\s+from|besides)\s+(?P<list>[^.;()]+)",
+    re.IGNORECASE,
+)
+
+
+def _excluded_names(text: str) -> list[str]:
+    """'other than benzodiazepines and nicotine' -> ['benzodiazepine', 'nicotine']."""
+    match = _EXCEPTION.search(text)
+    if match is None:
+        return []
+    return [_singular(term) for term in _split_list(match.group("list"))]
+
+
+def _dependence_rule(text: str, entities: tuple[Entity, ...]) -> ConditionRule | None:
+    if not _DEPENDENCE.search(text):
+        return None
+    excluded = tuple(f"{name} dependence" for name in _excluded_names(text))
+    return ConditionRule(any_of=("substance dependence",), excluding=excluded,
+                         history=bool(_HISTORY.search(text)))  # fmt: skip
+
+
+def allergy_rule(text: str, entities: tuple[Entity, ...]) -> ConditionRule | None:
+    """'Hypersensitivity to baclofen' -> ConditionRule(any_of=('baclofen allergy',))."""
+    if not _ALLERGY.search(text):
+        return None
+    named = [e.normalized or e.text.lower() for e in entities if e.type == "drug"]
+    names = [n[len(CLASS_PREFIX) :] if n.startswith(CLASS_PREFIX) else n for n in named]
+    if not names:
+        return None
+    return ConditionRule(any_of=tuple(f"{name} allergy" for name in dict.fromkeys(names)))
+
+
+def _condition_terms(text: str, entities: tuple[Entity, ...]) -> list[str]:
+    enumeration = _ENUMERATION.search(text)
+    if enumeration:
+        listed = _split_list(enumeration.group("list"))
+        if len(listed) >= 2:
+            return listed
+    usable = [
+        e
+        for e in entities
+        if e.type == "condition"
+        and not e.exception
+        and e.text.strip()
+        and len(e.text.split()) <= _MAX_TERM_WORDS
+    ]
+    # lexicon terms (normalized) are surer than the statistical NER's spans
+    known = [e for e in usable if e.normalized] or usable
+    named = [canonical_condition(e.normalized or e.text) for e in known]
+    if named:
+        return named
+    head = _head_phrase(text)
+    return [head] if head else []
+
+
+def condition_rule(text: str, entities: tuple[Entity, ...]) -> ConditionRule | None:
+    special = _dependence_rule(text, entities) or allergy_rule(text, entities)
+    if special is not None:
+        return special
+    if not any(e.type == "condition" for e in entities):
+        return None
+    terms = list(dict.fromkeys(_condition_terms(text, entities)))
+    if not terms:
+        return None
+    conditions = [e for e in entities if e.type == "condition" and not e.exception]
+    window = next((m.days for m in find_temporal(text) if m.kind == "window"), None)
+    return ConditionRule(
+        any_of=tuple(terms),
+        excluding=tuple(_excluded_names(text)),
+        history=bool(_HISTORY.search(text)) or any(e.historical for e in conditions),
+        negated=bool(conditions) and all(e.negated for e in conditions),
+        within_days=window,
+    )

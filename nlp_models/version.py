@@ -1,0 +1,5 @@
+"""The parser version stored beside parsed criteria; bump it when output changes."""
+
+from __future__ import annotations
+
+PARSER_VERSION = "nlp-1.0.0"

@@ -1,0 +1,63 @@
+"""The parse step against a real database: pending trials parsed, stored, marks cleared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from db import open_database
+from db.criteria import load_criteria, parser_version_of
+from nlp_models import PARSER_VERSION
+from trialmatch.cli import app
+from trialmatch.errors import TrialNotFound
+from trialmatch.steps.parse_step import run_parse_step
+
+
+def _add_trial(db_path: Path, trial_id: str, text: str, needs_parse: int = 1) -> None:
+    database = open_database(db_path)
+    database.table("trials").insert(
+        {"trial_id": trial_id, "registry": "ctgov", "content_hash": "h", "source_url": "u",
+         "eligibility_text": text, "needs_parse": needs_parse}
+    )  # fmt: skip
+    database.close()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, nct05935553_text: str) -> Path:
+    path = tmp_path / "trialmatch.db"
+    _add_trial(path, "NCT05935553", nct05935553_text)
+    _add_trial(path, "NCT00000001", "Inclusion Criteria:\n* Adults 18-75 years\n", needs_parse=0)
+    _add_trial(path, "NCT00000002", "\x00\x01\x02" * 500)  # binary garbage
+    return path
+
+
+def test_parse_step_parses_pending_and_skips_failures(pipeline, db_path: Path) -> None:  # type: ignore[no-untyped-def]
+    report = run_parse_step(db_path)
+    assert report.counts["parsed"] == 1
+    assert report.counts["failed"] == 1
+    assert report.errors and report.errors[0].startswith("NCT00000002")
+    database = open_database(db_path)
+    criteria = load_criteria(database, "NCT05935553")
+    assert criteria[0].id == "I1"
+    assert parser_version_of(database, "NCT05935553") == PARSER_VERSION
+    pending = {row["trial_id"]: row["needs_parse"] for row in database["trials"].rows}
+    assert pending == {"NCT05935553": 0, "NCT00000001": 0, "NCT00000002": 1}
+    with pytest.raises(TrialNotFound):
+        load_criteria(database, "NCT00000001")
+    database.close()
+
+
+def test_reparse_all(pipeline, db_path: Path) -> None:  # type: ignore[no-untyped-def]
+    report = run_parse_step(db_path, reparse_all=True)
+    assert report.counts["parsed"] == 2
+    database = open_database(db_path)
+    assert load_criteria(database, "NCT00000001")[0].category == "age"
+    database.close()
+
+
+def test_parse_command(pipeline, db_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(app, ["parse", "--db", str(db_path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"parsed": 1' in result.stdout

@@ -1,0 +1,101 @@
+"""Single criteria from real registry records and the rules they become."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp_models.records import (
+    AgeRule,
+    ConditionRule,
+    Criterion,
+    MeasurementRule,
+    MedicationRule,
+    PregnancyRule,
+    SexRule,
+)
+
+
+def _one(parse, text: str, kind: str = "Inclusion") -> Criterion:  # type: ignore[no-untyped-def]
+    criteria = parse(f"{kind} Criteria:\n\n* {text}\n")
+    assert len(criteria) == 1
+    return criteria[0]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("Age more than 3 years and less than 16 years.",
+         AgeRule(min=3, max=16, min_inclusive=False, max_inclusive=False)),
+        ("18 years of age or older", AgeRule(min=18)),
+        ("Adults aged 18-75 years", AgeRule(min=18, max=75)),
+        ("Participant must be \\>18 years of age at the time of signing the informed consent.",
+         AgeRule(min=18, min_inclusive=False)),
+        ("Children between 5-11 years of age, inclusive, at enrollment.", AgeRule(min=5, max=11)),
+        ("Male or female", SexRule(allowed=("female", "male"))),
+        ("Postmenopausal women", SexRule(allowed=("female",))),
+    ],
+)  # fmt: skip
+def test_person_rules(parse, text: str, rule: object) -> None:  # type: ignore[no-untyped-def]
+    assert _one(parse, text).rule == rule
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "comparator", "value", "unit"),
+    [
+        ("ANC ≥ 1,500/mm3", "anc", ">=", 1500, "/mm3"),
+        ("Platelets >= 100 x 10^9/L", "platelets", ">=", 100, "10^9/L"),
+        ("ALT ≤ 2.5 x ULN", "alt", "<=", 2.5, "x ULN"),
+        ("Estimated glomerular filtration rate (eGFR) \\<60 mL/min/1•73 m2", "egfr", "<", 60,
+         "mL/min/1.73m2"),
+        ("Must have an ECOG performance status of 0 or 1.", "ecog", "<=", 1, None),
+        ("Creatinine clearance of at least 60 mL/min", "creatinine_clearance", ">=", 60, "mL/min"),
+    ],
+)  # fmt: skip
+def test_measurement_rules(  # type: ignore[no-untyped-def]
+    parse, text: str, name: str, comparator: str, value: float, unit: str | None
+) -> None:
+    rule = _one(parse, text).rule
+    assert isinstance(rule, MeasurementRule)
+    assert (rule.name, rule.comparator, rule.value, rule.unit) == (name, comparator, value, unit)
+
+
+def test_malignancy_with_exception(parse) -> None:  # type: ignore[no-untyped-def]
+    text = "History of malignancy within 5 years, with the exception of basal cell carcinoma"
+    rule = _one(parse, text, "Exclusion").rule
+    assert isinstance(rule, ConditionRule)
+    assert "cancer" in rule.any_of
+    assert rule.excluding == ("basal cell carcinoma",)
+    assert rule.history and rule.within_days == 1825
+
+
+def test_no_history_in_inclusion_is_negated(parse) -> None:  # type: ignore[no-untyped-def]
+    criterion = _one(parse, "No history of epilepsy")
+    assert criterion.rule == ConditionRule(any_of=("epilepsy",), history=True, negated=True)
+    assert criterion.entities[0].negated
+
+
+def test_exclusion_written_as_a_requirement(parse) -> None:  # type: ignore[no-untyped-def]
+    text = "Patients must not have received any prior chemotherapy."
+    rule = _one(parse, text, "Exclusion").rule
+    assert isinstance(rule, MedicationRule)
+    assert rule.classes == ("chemotherapy",) and not rule.negated
+
+
+def test_strong_cyp3a4_inhibitors_within_window(parse) -> None:  # type: ignore[no-untyped-def]
+    text = "Use of strong CYP3A4 inhibitors within 14 days prior to randomization"
+    rule = _one(parse, text, "Exclusion").rule
+    assert isinstance(rule, MedicationRule)
+    assert rule.classes == ("cyp3a4_strong_inhibitors",)
+    assert rule.within_days == 14
+
+
+def test_opioid_dose_in_morphine_equivalents(parse) -> None:  # type: ignore[no-untyped-def]
+    rule = _one(parse, "Opioid use above 90 mg morphine equivalents per day").rule
+    assert isinstance(rule, MedicationRule)
+    assert rule.classes == ("opioids",)
+    assert rule.dose is not None and rule.dose.equivalent == "morphine" and rule.dose.min == 90
+
+
+def test_breastfeeding(parse) -> None:  # type: ignore[no-untyped-def]
+    rule = _one(parse, "Women who are breastfeeding", "Exclusion").rule
+    assert rule == PregnancyRule(states=("lactating",))
