@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint types unit bench clean
+.PHONY: install browser demo test lint types unit bench clean
 
 install: $(STAMP)
 
@@ -13,6 +13,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# Chromium (Debian's package) for the browser tests; installed when we are root.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Chromium missing: browser tests are skipped (install Debian's chromium package)"; \
+	  fi; }
 
 demo: install
 	$(BIN)/trialmatch demo
@@ -24,7 +33,7 @@ lint: install
 types: install
 	$(BIN)/mypy
 
-unit: install
+unit: install browser
 	$(BIN)/python -m pytest -q
 
 test: lint types unit
