@@ -28,9 +28,25 @@ def loads(data: bytes | str) -> Any:
 
 def canonical_dumps(document: Any) -> str:
     """Sorted keys, no spaces, non-ASCII as is: the form content hashes are taken of."""
+    return canonical_bytes(document).decode("utf-8")
+
+
+def canonical_bytes(document: Any) -> bytes:
+    """`canonical_dumps` as UTF-8 bytes: what is hashed and stored, with no str in between."""
     if orjson is not None:
         try:
-            return orjson.dumps(document, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+            return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
         except TypeError:  # e.g. an integer beyond 64 bits: let the standard library try
             pass
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8")
+
+
+def dumps(document: Any) -> str:
+    """Compact JSON with non-ASCII as is (so FTS5 sees words, not ``\\u`` escapes)."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(document).decode("utf-8")
+        except TypeError:
+            pass
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)

@@ -14,7 +14,7 @@ CRAWLED_STATUSES = frozenset({"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_
 SEXES = frozenset({"ALL", "FEMALE", "MALE"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Site:
     facility: str | None = None
     city: str | None = None
@@ -25,12 +25,43 @@ class Site:
     latitude: float | None = None
     longitude: float | None = None
 
-    def __post_init__(self) -> None:
-        if (self.latitude is None) != (self.longitude is None):
+    def __init__(
+        self,
+        facility: str | None = None,
+        city: str | None = None,
+        state: str | None = None,
+        zip: str | None = None,
+        country: str | None = None,
+        status: str | None = None,
+        latitude: float | None = None,
+        longitude: float | None = None,
+    ) -> None:
+        # Written by hand (a test keeps it in step with the fields): a crawl
+        # builds tens of sites per study, and one dict assignment costs half
+        # of the generated frozen __init__'s eight object.__setattr__ calls.
+        object.__setattr__(
+            self,
+            "__dict__",
+            {
+                "facility": facility,
+                "city": city,
+                "state": state,
+                "zip": zip,
+                "country": country,
+                "status": status,
+                "latitude": latitude,
+                "longitude": longitude,
+            },
+        )
+        if latitude is not None or longitude is not None:
+            self._check_coordinates()
+
+    def _check_coordinates(self) -> None:
+        if self.latitude is None or self.longitude is None:
             raise ValueError("a site has both latitude and longitude or neither")
-        if self.latitude is not None and not -90 <= self.latitude <= 90:
+        if not -90 <= self.latitude <= 90:
             raise ValueError(f"latitude {self.latitude} out of range")
-        if self.longitude is not None and not -180 <= self.longitude <= 180:
+        if not -180 <= self.longitude <= 180:
             raise ValueError(f"longitude {self.longitude} out of range")
 
     @property

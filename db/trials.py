@@ -1,15 +1,19 @@
 """Reading and writing `Trial` records and their sites.
 
-Writing a trial whose content hash is unchanged touches nothing but
-`last_fetched`; a new or changed trial is (re)written with its sites and
-marked `needs_parse`.
+Writing a trial whose content hash is unchanged touches nothing; a new or
+changed trial is (re)written with its sites and marked `needs_parse`.
+Encoding (`prepare_trials`: canonical JSON, hash, row tuples) is pure and
+separate from writing (`store_prepared`), which sends many rows per INSERT.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import itertools
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +25,9 @@ from crawler.records import Site, Trial
 from trialmatch.errors import TrialNotFound, UnknownRecordVersion
 
 RAW_FORMAT_VERSION = 1
+# Rows per multi-row INSERT: enough to amortise a statement; few enough that
+# SQLite's copies of the bound raw records stay a few megabytes.
+MAX_ROWS_PER_STATEMENT = 256
 RAW_ENVELOPE = f"""'{{"version":{RAW_FORMAT_VERSION},"record":' || ? || '}}'"""
 
 
@@ -48,40 +55,11 @@ def canonical_json(record: dict[str, Any]) -> str:
 def trial_to_row(
     trial: Trial, *, now: str, canonical_raw: str | None = None, content_hash: str | None = None
 ) -> dict[str, Any]:
-    canonical = canonical_json(trial.raw) if canonical_raw is None else canonical_raw
-    return {
-        "trial_id": trial.trial_id,
-        "registry": trial.registry,
-        "brief_title": trial.brief_title,
-        "official_title": trial.official_title,
-        "overall_status": trial.overall_status,
-        "conditions": json.dumps(list(trial.conditions)),
-        "keywords": json.dumps(list(trial.keywords)),
-        "mesh_terms": json.dumps(list(trial.mesh_terms)),
-        "phases": json.dumps(list(trial.phases)),
-        "study_type": trial.study_type,
-        "sex": trial.sex,
-        "minimum_age_years": trial.minimum_age_years,
-        "maximum_age_years": trial.maximum_age_years,
-        "healthy_volunteers": None
-        if trial.healthy_volunteers is None
-        else int(trial.healthy_volunteers),
-        "eligibility_text": trial.eligibility_text,
-        "last_update": trial.last_update,
-        "content_hash": content_hash or _sha256(canonical),
-        "source_url": trial.source_url,
-        "flags": json.dumps(list(trial.flags)),
-        "first_seen": now,
-        "last_fetched": now,
-        "last_changed": now,
-        "needs_parse": 1,
-        # Spliced rather than re-encoded: the record is already canonical JSON.
-        "raw": f'{{"version":{RAW_FORMAT_VERSION},"record":{canonical}}}',
-    }
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    canonical = (canonical_json(trial.raw) if canonical_raw is None else canonical_raw).encode()
+    content_hash = content_hash or hashlib.sha256(canonical).hexdigest()
+    row = dict(zip(TRIAL_COLUMNS, _trial_values(trial, now, canonical, content_hash), strict=True))
+    row["raw"] = f'{{"version":{RAW_FORMAT_VERSION},"record":{canonical.decode()}}}'
+    return row
 
 
 def site_to_row(trial_id: str, site: Site) -> dict[str, Any]:
@@ -92,7 +70,7 @@ SITE_COLUMNS = ("trial_id", *Site.__dataclass_fields__)
 
 
 def _site_values(trial_id: str, site: Site) -> tuple[Any, ...]:
-    # Tuples straight to executemany: a big crawl writes tens of sites per study.
+    # Plain tuples: a big crawl writes tens of sites per study.
     return (
         trial_id,
         site.facility,
@@ -143,21 +121,57 @@ def _site_from_row(row: dict[str, Any]) -> Site:
     return Site(**{name: row.get(name) for name in Site.__dataclass_fields__})
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedTrial:
+    """A trial encoded for storage: its hash, its row and its sites' rows, no DB needed.
+
+    Built by `prepare_trials`, which is pure: the crawl encodes a page as it
+    loads it, so the page's decoded records are freed before its transaction.
+    """
+
+    trial_id: str
+    overall_status: str | None
+    content_hash: str
+    values: tuple[Any, ...]  # in TRIAL_COLUMNS order
+    sites: list[tuple[Any, ...]]  # in SITE_COLUMNS order
+
+
+def prepare_trials(trials: Iterable[Trial], *, now: str | None = None) -> list[PreparedTrial]:
+    """Encode *trials* for `store_prepared`; a trial listed twice is kept in its last form."""
+    now = now or _now()
+    prepared = []
+    for trial in {trial.trial_id: trial for trial in trials}.values():
+        # Encoded once as bytes: hashed as is and bound as is (SQLite's || makes it text).
+        canonical = fastjson.canonical_bytes(trial.raw)
+        content_hash = hashlib.sha256(canonical).hexdigest()
+        prepared.append(
+            PreparedTrial(
+                trial.trial_id,
+                trial.overall_status,
+                content_hash,
+                _trial_values(trial, now, canonical, content_hash),
+                [_site_values(trial.trial_id, site) for site in trial.sites],
+            )
+        )
+    return prepared
+
+
 def store_trials(database: sqlite_utils.Database, trials: Iterable[Trial]) -> StoreCounts:
     """Upsert a batch in one transaction; unchanged records are not rewritten."""
-    batch = list(trials)
+    return store_prepared(database, prepare_trials(trials))
+
+
+def store_prepared(database: sqlite_utils.Database, prepared: list[PreparedTrial]) -> StoreCounts:
+    """Write the new and changed trials of *prepared*; an unchanged one is not touched."""
     counts = StoreCounts()
-    if not batch:
+    if not prepared:
         return counts
-    now = _now()
-    known = _known_hashes(database, [trial.trial_id for trial in batch])
-    changed_rows: list[dict[str, Any]] = []
-    changed_sites: list[tuple[Any, ...]] = []
-    for trial in batch:
-        canonical = canonical_json(trial.raw)
+    known = _known_hashes(database, [trial.trial_id for trial in prepared])
+    rows: list[tuple[Any, ...]] = []
+    sites: list[tuple[Any, ...]] = []
+    for trial in prepared:
         previous = known.get(trial.trial_id)
-        content_hash = _sha256(canonical)
-        if previous == content_hash:
+        if previous == trial.content_hash:
             # Not rewritten at all: a crawl that finds nothing new writes only its run record.
             counts.unchanged += 1
             continue
@@ -165,15 +179,13 @@ def store_trials(database: sqlite_utils.Database, trials: Iterable[Trial]) -> St
             counts.new += 1
         else:
             counts.changed += 1
-        row = trial_to_row(trial, now=now, canonical_raw=canonical, content_hash=content_hash)
-        row["raw"] = canonical  # _write_changed's INSERT wraps it in the envelope
-        changed_rows.append(row)
-        changed_sites.extend(_site_values(trial.trial_id, site) for site in trial.sites)
-    if changed_rows:
+        rows.append(trial.values)
+        sites.extend(trial.sites)
+    if rows:
         # atomic() nests as a savepoint, so a caller can commit this batch
         # together with its own writes (the crawl's page checkpoint).
         with database.atomic():
-            _write_changed(database, changed_rows, changed_sites)
+            _write_changed(database, rows, sites)
     return counts
 
 
@@ -183,41 +195,126 @@ def known_trial_ids(database: sqlite_utils.Database, ids: Iterable[str]) -> set[
 
 
 def _known_hashes(database: sqlite_utils.Database, ids: list[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        for trial_id, content_hash in database.execute(
-            f"SELECT trial_id, content_hash FROM trials WHERE trial_id IN ({marks})", chunk
-        ).fetchall():
-            found[trial_id] = content_hash
-    return found
+    if not ids:
+        return {}
+    rows = database.execute(
+        "SELECT trial_id, content_hash FROM trials"
+        " WHERE trial_id IN (SELECT value FROM json_each(?))",
+        [json.dumps(ids)],
+    ).fetchall()
+    return dict(rows)
+
+
+# Column order of `_trial_values`; ``raw`` is bound as the bare canonical
+# record and wrapped in its versioned envelope by SQLite, so a page's
+# records are never held twice in memory.
+TRIAL_COLUMNS = (
+    "trial_id",
+    "registry",
+    "brief_title",
+    "official_title",
+    "overall_status",
+    "conditions",
+    "keywords",
+    "mesh_terms",
+    "phases",
+    "study_type",
+    "sex",
+    "minimum_age_years",
+    "maximum_age_years",
+    "healthy_volunteers",
+    "eligibility_text",
+    "last_update",
+    "content_hash",
+    "source_url",
+    "flags",
+    "first_seen",
+    "last_fetched",
+    "last_changed",
+    "needs_parse",
+    "raw",
+)
+_TRIAL_ROW = "(" + ", ".join(RAW_ENVELOPE if c == "raw" else "?" for c in TRIAL_COLUMNS) + ")"
+_TRIAL_UPSERT = (
+    f"INSERT INTO trials ({', '.join(TRIAL_COLUMNS)}) VALUES {{rows}} ON CONFLICT(trial_id)"
+    f" DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in TRIAL_COLUMNS if c != 'first_seen')}"
+)
+_SITE_ROW = "(" + ", ".join("?" * len(SITE_COLUMNS)) + ")"
+_SITE_INSERT = f"INSERT INTO sites ({', '.join(SITE_COLUMNS)}) VALUES {{rows}}"
+
+
+def _trial_values(trial: Trial, now: str, canonical: bytes, content_hash: str) -> tuple[Any, ...]:
+    healthy = trial.healthy_volunteers
+    return (
+        trial.trial_id,
+        trial.registry,
+        trial.brief_title,
+        trial.official_title,
+        trial.overall_status,
+        fastjson.dumps(trial.conditions),
+        fastjson.dumps(trial.keywords),
+        fastjson.dumps(trial.mesh_terms),
+        fastjson.dumps(trial.phases),
+        trial.study_type,
+        trial.sex,
+        trial.minimum_age_years,
+        trial.maximum_age_years,
+        None if healthy is None else int(healthy),
+        trial.eligibility_text,
+        trial.last_update,
+        content_hash,
+        trial.source_url,
+        fastjson.dumps(trial.flags),
+        now,
+        now,
+        now,
+        1,
+        canonical,
+    )
 
 
 def _write_changed(
-    database: sqlite_utils.Database, rows: list[dict[str, Any]], sites: list[tuple[Any, ...]]
+    database: sqlite_utils.Database, rows: list[tuple[Any, ...]], sites: list[tuple[Any, ...]]
 ) -> None:
-    # Plain executemany: sqlite-utils' per-value conversions cost more than
-    # the rest of a crawl together, and these rows are already SQLite values.
-    ids = [row["trial_id"] for row in rows]
-    marks = ",".join("?" * len(ids))
-    database.execute(f"DELETE FROM sites WHERE trial_id IN ({marks})", ids)
-    columns = list(rows[0])
-    # SQLite wraps the canonical record in its versioned envelope, so a page's
-    # records are never held twice in memory.
-    values = ", ".join(RAW_ENVELOPE if name == "raw" else "?" for name in columns)
-    updates = ", ".join(f"{name} = excluded.{name}" for name in columns if name != "first_seen")
-    database.conn.executemany(
-        f"INSERT INTO trials ({', '.join(columns)}) VALUES ({values})"
-        f" ON CONFLICT(trial_id) DO UPDATE SET {updates}",
-        [[row[name] for name in columns] for row in rows],
-    )
-    if sites:
-        database.conn.executemany(
-            f"INSERT INTO sites ({', '.join(SITE_COLUMNS)})"
-            f" VALUES ({', '.join('?' * len(SITE_COLUMNS))})",
-            sites,
-        )
+    ids = json.dumps([row[0] for row in rows])
+    database.execute("DELETE FROM sites WHERE trial_id IN (SELECT value FROM json_each(?))", [ids])
+    _insert_rows(database.conn, _TRIAL_UPSERT, _TRIAL_ROW, rows)
+    _insert_rows(database.conn, _SITE_INSERT, _SITE_ROW, sites)
+
+
+def _insert_rows(
+    conn: sqlite3.Connection, statement: str, row_sql: str, rows: list[tuple[Any, ...]]
+) -> None:
+    """Many rows per INSERT, in chunks of a power of two rows.
+
+    One statement per chunk rather than executemany's one per row: FTS5
+    flushes its pending terms into a new segment at the end of every
+    statement, so the trials' insert trigger made a segment (and merges)
+    per study; and a step per chunk saves the per-row call overhead. Chunk
+    sizes are powers of two so that only a handful of distinct statements
+    ever exist: the connection's statement cache keeps each one it sees,
+    and a page-sized remainder statement per page would grow memory.
+    """
+    if not rows:
+        return
+    size = _largest_chunk(conn, len(rows[0]))
+    start = 0
+    while start < len(rows):
+        while size > len(rows) - start:
+            size //= 2
+        chunk = rows[start : start + size]
+        conn.execute(_chunk_sql(statement, row_sql, size), list(itertools.chain(*chunk)))
+        start += size
+
+
+def _largest_chunk(conn: sqlite3.Connection, width: int) -> int:
+    fits = min(MAX_ROWS_PER_STATEMENT, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
+    return 1 << (max(1, fits).bit_length() - 1)
+
+
+@functools.lru_cache(maxsize=64)
+def _chunk_sql(statement: str, row_sql: str, rows: int) -> str:
+    return statement.format(rows=", ".join([row_sql] * rows))
 
 
 def get_trial(database: sqlite_utils.Database, trial_id: str) -> Trial:

@@ -301,20 +301,22 @@ def _optional_bool(value: Any) -> bool | None:
 
 def _sites(record: Mapping[str, Any]) -> tuple[Site, ...]:
     locations = _module(record, "contactsLocationsModule").get("locations") or []
-    return tuple(_site(location) for location in locations if isinstance(location, dict))
+    return tuple([_site(location) for location in locations if isinstance(location, dict)])
 
 
 def _site(location: Mapping[str, Any]) -> Site:
-    latitude, longitude = _coordinates(location.get("geoPoint"))
+    # Positional, with dict.get bound once: a crawl parses tens of sites per study.
+    get = location.get
+    latitude, longitude = _coordinates(get("geoPoint"))
     return Site(
-        facility=location.get("facility"),
-        city=location.get("city"),
-        state=location.get("state"),
-        zip=location.get("zip"),
-        country=location.get("country"),
-        status=location.get("status"),
-        latitude=latitude,
-        longitude=longitude,
+        get("facility"),
+        get("city"),
+        get("state"),
+        get("zip"),
+        get("country"),
+        get("status"),
+        latitude,
+        longitude,
     )
 
 
