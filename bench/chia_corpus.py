@@ -15,7 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CHIA_DIR = Path("/work/shared/data/annotated_criteria/chia/chia_without_scope")
+from shared_data import SHARED
+
+CHIA_DIR = SHARED / "data" / "annotated_criteria" / "chia" / "chia_without_scope"
 
 # Chia label -> our entity type
 CHIA_TYPES: dict[str, str] = {

@@ -4,6 +4,9 @@ Run::
 
     .venv/bin/python bench/nlp_eval.py [--split heldout|train|all]
 
+The data come from the shared folder: ``$TRIALMATCH_SHARED`` or ``shared/`` beside
+the repository (see ``bench/shared_data.py``).
+
 Each Chia section file (``NCT…_inc.txt`` / ``_exc.txt``) goes through
 ``parse_eligibility`` exactly as ``trialmatch parse-text`` would; the
 entities of every criterion are compared with the brat annotations.
@@ -32,11 +35,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import chia_corpus
+from shared_data import SHARED
 
 from nlp_models import parse_eligibility
 from nlp_models.records import AgeRule
 
-CTGOV_DIR = Path("/work/shared/data/ctgov_v2")
+CTGOV_DIR = SHARED / "data" / "ctgov_v2"
 TYPES = tuple(chia_corpus.CHIA_TYPES.values())
 
 

@@ -46,15 +46,29 @@ def _clean(name: str) -> str:
     return _SPACES.sub(" ", name.strip().lower().replace("’", "'")).strip(" .,;:()")
 
 
+def is_class_entry(entry: dict[str, Any]) -> bool:
+    """A dictionary entry that names a drug class, not a drug ("neuroleptic").
+
+    The dictionary carries MeSH pharmacological-action headings (tree D27,
+    "Antipsychotic Agents") and chemical groups without a DrugBank id
+    ("Benzodiazepines"); criteria use both as classes.
+    """
+    trees = entry.get("mesh_tree") or []
+    if trees and all(str(tree).startswith("D27") for tree in trees):
+        return True
+    name = str(entry.get("name", "")).lower()
+    return "drugbank_id" not in entry and _clean(name) in class_phrases()
+
+
 def _dictionary_name(name: str) -> str | None:
-    """The dictionary's generic name when the whole of `name` is one drug."""
+    """The dictionary's generic name when the whole of `name` is one drug (not a class)."""
     from drug_named_entity_recognition import find_drugs  # slow import: only when needed
 
     tokens = name.split(" ")
     found = find_drugs(tokens, is_ignore_case=True)
     for entry, start, end in found:
         if start == 0 and end == len(tokens) and entry.get("name"):
-            return str(entry["name"]).lower()
+            return None if is_class_entry(entry) else str(entry["name"]).lower()
     return None
 
 
@@ -69,6 +83,8 @@ def normalize_drug(name: str) -> str | None:
     cleaned = _clean(name)
     if not cleaned:
         return None
+    if cleaned in class_phrases() and cleaned not in _raw_members() and cleaned not in _aliases():
+        return None  # a class phrase ("neuroleptics") names many drugs, never one
     for candidate in dict.fromkeys((cleaned, _strip_salts(cleaned))):
         if not candidate:
             continue
@@ -138,7 +154,9 @@ def _membership() -> dict[str, frozenset[str]]:
 def drug_classes(drug: str) -> frozenset[str]:
     """Class ids the drug belongs to; the name is normalised first."""
     normalized = normalize_drug(drug) or _clean(drug)
-    return _membership().get(normalized, frozenset())
+    named_class = class_phrases().get(_clean(drug))  # "a benzodiazepine" as the drug taken
+    found = _membership().get(normalized, frozenset())
+    return found | {named_class} if named_class else found
 
 
 @cache

@@ -44,6 +44,12 @@ _NOT_DRUGS = frozenset(
 )  # fmt: skip
 
 
+# the NER's condition and drug spans give way to a dictionary span of another clinical type
+_NER_YIELDS = frozenset({"condition", "drug"})
+_DICTIONARY_TYPES = frozenset({"condition", "drug", "measurement", "procedure", "device"})
+# drugs are left out: Chia seldom annotates a drug's abbreviation (held-out F1 fell)
+_ABBREVIATED_TYPES = frozenset({"condition", "measurement", "procedure"})
+_ABBREVIATION = re.compile(r"[A-Za-z][A-Za-z0-9\-]{1,9}")
 _TREATMENT_WORD = re.compile(r"therap|treatment|chemotherapy|anticoagulation")
 _TIME_UNITS = frozenset({"years", "months", "weeks", "days", "hours"})
 
@@ -83,7 +89,8 @@ class RuleEntities:
                 norm = spans[-1].text.lower()  # marks a lexicon term, preferred by the rules
             if norm:
                 normalized[(spans[-1].start_char, spans[-1].end_char, label)] = norm
-        spans.extend(self._drug_spans(doc, normalized, [s for s in spans if s.label_ == "drug"]))
+        named = [s for s in spans if (s.start_char, s.end_char, s.label_) in normalized]
+        spans.extend(self._drug_spans(doc, normalized, [s for s in named if s.label_ == "drug"]))
         spans.extend(self._regex_spans(doc))
         doc.spans[RULES_KEY] = spans
         doc.user_data[NORMALIZED_KEY] = normalized
@@ -103,11 +110,12 @@ class RuleEntities:
                 continue
             if any(_overlap(span, other) for other in known):
                 continue  # our class and alias lexicon already named it
-            name = drug_knowledge.normalize_drug(span.text) or str(entry.get("name", "")).lower()
-            if not name:
-                continue
-            normalized[(span.start_char, span.end_char, "drug")] = name
             spans.append(span)
+            if drug_knowledge.is_class_entry(entry):
+                continue  # a class we have no member list for: a drug mention, not a drug name
+            name = drug_knowledge.normalize_drug(span.text) or str(entry.get("name", "")).lower()
+            if name:
+                normalized[(span.start_char, span.end_char, "drug")] = name
         return spans
 
     def _regex_spans(self, doc: Doc) -> list[Span]:
@@ -120,6 +128,7 @@ class RuleEntities:
             for v in find_values(text)
             if (v.comparator != "=" and v.unit is not None and v.unit not in _TIME_UNITS)
             or (v.comparator != "=" and v.unit is None and not text[v.start].isalpha())
+            or text[v.start] == "="  # a written "=" (often a "≥" lost in conversion) is no count
         ]
         found += [(t.start, t.end, "temporal") for t in find_temporal(text) if t.kind != "mention"]
         spans = []
@@ -143,28 +152,79 @@ def merge_entities(doc: Doc) -> Doc:
     rules = [
         s
         for s in rules
-        if (s.label_ == "drug" and not any(_contains(lab, s) for lab in labs))
+        if (s.label_ == "drug" and not any(_overlap(lab, s) and len(lab) >= len(s) for lab in labs))
         or (
             s.label_ != "drug"
             and not any(_overlap(s, d) and s.label_ != "measurement" for d in drugs)
         )
         or (s.label_ == "measurement" and not any(_contains(d, s) for d in drugs))
     ]
-    merged = _longest_per_type(rules)
+    table: dict[tuple[int, int, str], str] = doc.user_data.get(NORMALIZED_KEY, {})
+    merged = _longest_per_type(rules, table)
     for span in doc.ents:
-        if not any(other.label_ == span.label_ and _overlap(span, other) for other in merged):
-            merged.append(span)
+        if any(other.label_ == span.label_ and _overlap(span, other) for other in merged):
+            continue
+        if span.label_ == "drug" and any(_overlap(span, lab) for lab in labs):
+            continue  # "alanine aminotransferase": a lab the drug dictionary half knows
+        if span.label_ in _NER_YIELDS and any(
+            _overlap(span, other)
+            and other.label_ in _DICTIONARY_TYPES
+            and other.label_ != span.label_
+            for other in rules
+        ):
+            continue  # a dictionary names it otherwise ("HIV" test, "insulin" drug)
+        merged.append(span)
+    # an age ("over 18 years", "aged 18 years or older") is a person and a value in Chia,
+    # never a time expression
+    people = [span for span in merged if span.label_ == "person"]
+    merged = [
+        span
+        for span in merged
+        if span.label_ != "temporal" or not any(_overlap(span, p) for p in people)
+    ]
+    merged.extend(_abbreviations(doc, merged))
     doc.spans[ENTITY_KEY] = sorted(merged, key=lambda s: (s.start, s.end))
     return doc
+
+
+def _abbreviations(doc: Doc, spans: list[Span]) -> list[Span]:
+    """'myocardial infarction (MI)': the abbreviation is a mention of the same entity.
+
+    As in Chia. It gets no normalised name: the rules name the entity by its full name.
+    """
+    found = []
+    for span in spans:
+        if span.label_ not in _ABBREVIATED_TYPES or span.end + 3 > len(doc):
+            continue
+        opening, abbreviation, closing = doc[span.end], doc[span.end + 1], doc[span.end + 2]
+        if (
+            opening.text != "("
+            or closing.text != ")"
+            or not _ABBREVIATION.fullmatch(abbreviation.text)
+        ):
+            continue
+        if any(o.label_ == span.label_ and o.start <= abbreviation.i < o.end for o in spans):
+            continue
+        found.append(Span(doc, abbreviation.i, abbreviation.i + 1, label=span.label_))
+    return found
 
 
 def _contains(outer: Span, inner: Span) -> bool:
     return outer.start <= inner.start and inner.end <= outer.end and len(outer) > len(inner)
 
 
-def _longest_per_type(spans: list[Span]) -> list[Span]:
+def _longest_per_type(spans: list[Span], table: dict[tuple[int, int, str], str]) -> list[Span]:
+    """Per type, a normalised span (the rules need its name) wins, then the longest.
+
+    "prednisone" (the dictionary's) wins over "prednisone, or equivalent" (a Chia term).
+    """
     kept: list[Span] = []
-    for span in sorted(spans, key=lambda s: (s.start - s.end, s.start)):
+
+    def rank(span: Span) -> tuple[int, int, int]:
+        named = (span.start_char, span.end_char, span.label_) in table
+        return (0 if named else 1, span.start - span.end, span.start)
+
+    for span in sorted(spans, key=rank):
         if not any(other.label_ == span.label_ and _overlap(span, other) for other in kept):
             kept.append(span)
     return kept
@@ -179,8 +239,12 @@ def make_rule_entities(
 ) -> RuleEntities:
     data: dict[str, Any] = json.loads(Path(lexicon_file).read_text(encoding="utf-8"))
     terms: dict[str, list[str]] = dict(data["terms"])
-    gazetteer = json.loads(Path(gazetteer_file).read_text(encoding="utf-8"))["terms"]
-    terms["condition"] = sorted({*terms.get("condition", []), *gazetteer})
+    gazetteer = json.loads(Path(gazetteer_file).read_text(encoding="utf-8"))
+    terms["condition"] = sorted({*terms.get("condition", []), *gazetteer["terms"]})
+    # Chia-derived drug, procedure and time terms (bench/build_gazetteer.py): entities only, with
+    # no normalised name, so the medication rules still rest on the dictionaries
+    for entity_type, extra in gazetteer.get("other_types", {}).items():
+        terms[entity_type] = sorted({*terms.get(entity_type, []), *extra})
     return RuleEntities(nlp, terms)
 
 

@@ -96,6 +96,23 @@ def _is_child(item: Item, parent: Item, text: str) -> bool:
     return item.indent == parent.indent and item.style != parent.style and opens_list
 
 
+# an item that only says there is nothing ("N/A", "None", "-") is no criterion
+_PLACEHOLDER = re.compile(
+    r"[\W_]*(?:n/?a|none|nil|not\s+applicable|no(?:ne)?\s+(?:other\s+)?(?:criteria|"
+    r"exclusions?|inclusions?|exclusion\s+criteria|inclusion\s+criteria))?[\W_]*",
+    re.IGNORECASE,
+)
+
+
+def _without_placeholders(items: list[Item], text: str) -> list[Item]:
+    kept = []
+    for item in items:
+        item.children = _without_placeholders(item.children, text)
+        if item.children or not _PLACEHOLDER.fullmatch(text[item.start : item.end]):
+            kept.append(item)
+    return kept
+
+
 def split_items(text: str, start: int, end: int) -> list[Item]:
     """Top-level items of text[start:end], each with its nested children."""
     roots: list[Item] = []
@@ -105,4 +122,4 @@ def split_items(text: str, start: int, end: int) -> list[Item]:
             stack.pop()
         (stack[-1].children if stack else roots).append(item)
         stack.append(item)
-    return roots
+    return _without_placeholders(roots, text)

@@ -109,7 +109,29 @@ def decide(text: str, entities: tuple[Entity, ...], kind: str = "inclusion") -> 
     return decision
 
 
+# obstetric history ("nulliparous women") is no sex rule: a multiparous woman must not meet it
+_OBSTETRIC = re.compile(
+    r"\b(?:nulli|primi|multi|pluri)(?:parous|parity|gravid\w*)\b|\bparity\b|"
+    r"\b(?:gravida|para)\s*\d|\bG\d+P\d+\b",
+    re.IGNORECASE,
+)
+_MODAL = r"(?:must|should|shall|needs?\s+to|ha(?:s|ve)\s+to|(?:is|are)\s+required\s+to|will\s+need)"
+# a requirement on a subgroup ("Participants with HBV infection must be treated …", "Male
+# subjects must not freeze sperm", "If HIV positive, …") is conditional on belonging to the
+# subgroup: as a plain condition or drug rule it would exclude everyone in the subgroup
+_SUBGROUP_REQUIREMENT = re.compile(
+    rf"^\W*(?:(?:if|when|whenever|in\s+case\s+of|for\s+(?:those|patients|participants|"
+    rf"subjects)\s+(?:with|who))\b[^.;:]{{1,100}}?,"
+    rf"|(?:(?:male|female)s?|men|women|(?:male|female)\s+(?:patients?|subjects?|participants?)"
+    rf"|(?:(?:patients?|subjects?|participants?|individuals?|those|women|men)\s+"
+    rf"(?:with|who|whose|on|receiving|taking)\b[^.;:]{{1,100}}?))\s+{_MODAL}\b)",
+    re.IGNORECASE,
+)
+
+
 def _decide(text: str, entities: tuple[Entity, ...]) -> Decision:
+    if _OBSTETRIC.search(text):
+        return Decision("not_evaluable", None, "obstetric history")
     pregnancy = pregnancy_rule(text)
     if pregnancy is not None:
         return Decision("pregnancy", pregnancy)
@@ -122,6 +144,8 @@ def _decide(text: str, entities: tuple[Entity, ...]) -> Decision:
     reason = not_evaluable_reason(text)
     if reason is not None:
         return Decision("not_evaluable", None, reason)
+    if _SUBGROUP_REQUIREMENT.search(text):
+        return Decision("not_evaluable", None, "requirement on a subgroup of patients")
     return _evaluable(text, entities)
 
 

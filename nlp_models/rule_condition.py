@@ -96,10 +96,22 @@ def _excluded_names(text: str) -> list[str]:
     return [_singular(term) for term in _split_list(match.group("list"))]
 
 
+_DEPENDENCE_WORDS = re.compile(
+    r"\b(?:dependen(?:ce|cy|t)|addiction|abuse|misuse|use\s+disorders?|use)\b", re.I
+)
+_GENERIC_SUBSTANCES = frozenset({"substance", "drug", "psychoactive substance", "illicit drug"})
+
+
 def _dependence_rule(text: str, entities: tuple[Entity, ...]) -> ConditionRule | None:
     if not _DEPENDENCE.search(text):
         return None
-    excluded = tuple(f"{name} dependence" for name in _excluded_names(text))
+    excluded = tuple(
+        dict.fromkeys(
+            f"{name} dependence"
+            for name in (_DEPENDENCE_WORDS.sub("", raw).strip() for raw in _excluded_names(text))
+            if name and name not in _GENERIC_SUBSTANCES  # never as broad as the rule itself
+        )
+    )
     return ConditionRule(any_of=("substance dependence",), excluding=excluded,
                          history=bool(_HISTORY.search(text)))  # fmt: skip
 
@@ -115,6 +127,12 @@ def allergy_rule(text: str, entities: tuple[Entity, ...]) -> ConditionRule | Non
     return ConditionRule(any_of=tuple(f"{name} allergy" for name in dict.fromkeys(names)))
 
 
+def _parenthetical(text: str, entity: Entity) -> bool:
+    """'(MI)' after 'myocardial infarction': an abbreviation, not a condition of its own."""
+    before, after = text[: entity.start].rstrip(), text[entity.end :].lstrip()
+    return before.endswith("(") and after.startswith(")") and before[:-1].strip() != ""
+
+
 def _condition_terms(text: str, entities: tuple[Entity, ...]) -> list[str]:
     enumeration = _ENUMERATION.search(text)
     if enumeration:
@@ -126,16 +144,54 @@ def _condition_terms(text: str, entities: tuple[Entity, ...]) -> list[str]:
         for e in entities
         if e.type == "condition"
         and not e.exception
+        and not _parenthetical(text, e)
         and e.text.strip()
         and len(e.text.split()) <= _MAX_TERM_WORDS
     ]
     # lexicon terms (normalized) are surer than the statistical NER's spans
     known = [e for e in usable if e.normalized] or usable
-    named = [canonical_condition(e.normalized or e.text) for e in known]
+    named = [_qualified(text, e, canonical_condition(e.normalized or e.text)) for e in known]
     if named:
         return named
     head = _head_phrase(text)
     return [head] if head else []
+
+
+# words before a lexicon term that are part of the disease's name; the generic lead words
+# ("known", "severe", "history of") and function words end the name
+_NOT_QUALIFIERS = frozenset(
+    {"a", "an", "the", "any", "of", "with", "and", "or", "in", "on", "to", "for", "by", "from",
+     "known", "documented", "confirmed", "current", "active", "previous", "prior", "past",
+     "significant", "clinically", "diagnosed", "established", "severe", "uncontrolled",
+     "history", "diagnosis", "presence", "evidence", "other", "patients", "patient",
+     "subjects", "participants", "have", "has", "had", "no", "not", "without", "suspected"}
+)  # fmt: skip
+_WORD_BEFORE = re.compile(r"([A-Za-z][\w-]*)\s+$")
+_ZYGOSITY = re.compile(r"^\s*\((homozygo\w*|heterozygo\w*)\)", re.IGNORECASE)
+_MAX_QUALIFIERS = 3
+
+
+def _qualified(text: str, entity: Entity, term: str) -> str:
+    """'familial hypercholesterolemia (homozygotes)' names more than 'hypercholesterolemia'.
+
+    A narrower term matters for exclusions: the generic one would exclude patients
+    the trial accepts. Qualifiers are the words right before the lexicon term.
+    """
+    if not entity.normalized or entity.end <= entity.start:
+        return term
+    words: list[str] = []
+    before = text[: entity.start]
+    while len(words) < _MAX_QUALIFIERS:
+        match = _WORD_BEFORE.search(before)
+        if match is None or match.group(1).lower() in _NOT_QUALIFIERS:
+            break
+        words.insert(0, match.group(1).lower())
+        before = before[: match.start()]
+    zygosity = _ZYGOSITY.match(text[entity.end :])
+    if zygosity:
+        words.insert(0, "homozygous" if zygosity.group(1).lower().startswith("homo") else
+                     "heterozygous")  # fmt: skip
+    return canonical_condition(" ".join([*words, entity.text.lower()])) if words else term
 
 
 def condition_rule(text: str, entities: tuple[Entity, ...]) -> ConditionRule | None:

@@ -22,10 +22,10 @@ def test_parse_text_from_stdin(pipeline) -> None:  # type: ignore[no-untyped-def
     }  # fmt: skip
 
 
-def test_parse_text_many_files_keep_order_and_exact_offsets(
+def test_parse_text_many_files_keep_order_and_exact_offsets(  # type: ignore[no-untyped-def]
     pipeline,
     tmp_path: Path,
-    nct05935553_text: str,  # type: ignore[no-untyped-def]
+    nct05935553_text: str,
 ) -> None:
     first = tmp_path / "nct.txt"
     first.write_text(nct05935553_text, encoding="utf-8", newline="")

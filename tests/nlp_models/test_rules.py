@@ -18,7 +18,7 @@ from nlp_models.records import (
 def _one(parse, text: str, kind: str = "Inclusion") -> Criterion:  # type: ignore[no-untyped-def]
     criteria = parse(f"{kind} Criteria:\n\n* {text}\n")
     assert len(criteria) == 1
-    return criteria[0]  # type: ignore[no-any-return]
+    return criteria[0]  # type: ignore[no-any-return,unused-ignore]
 
 
 @pytest.mark.parametrize(

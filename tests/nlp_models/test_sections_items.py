@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ from nlp_models.items import split_items
 from nlp_models.records import Criterion
 from nlp_models.sections import find_sections
 
-SHARED = Path("/work/shared/data/ctgov_v2")
+# real registry records bundled with the package: tests never depend on ../shared
+DEMO = Path(__file__).resolve().parents[2] / "trialmatch" / "demo_data" / "ctgov"
 
 
 def _kinds(criteria: list[Criterion]) -> list[tuple[str, str]]:
@@ -72,7 +74,7 @@ def test_numbered_list_with_lettered_sub_items(parse) -> None:  # type: ignore[n
         ("E1", None), ("E1.1", "E1"), ("E1.2", "E1"), ("E2", None)
     ]  # fmt: skip
     assert criteria[0].category == "group"
-    assert criteria[0].rule is not None and criteria[0].rule.logic == "any"  # type: ignore[union-attr]
+    assert criteria[0].rule is not None and getattr(criteria[0].rule, "logic", None) == "any"
 
 
 def test_markdown_nesting_and_continuation_lines() -> None:
@@ -94,7 +96,7 @@ def test_repeated_sections_keep_numbering(parse) -> None:  # type: ignore[no-unt
 
 def _real_texts() -> list[tuple[str, str]]:
     texts = []
-    for path in sorted(SHARED.glob("single_study/**/*.json")):
+    for path in sorted(DEMO.glob("*.json")):
         record = json.loads(path.read_text(encoding="utf-8"))
         module = record.get("protocolSection", {}).get("eligibilityModule", {})
         if module.get("eligibilityCriteria"):
@@ -102,7 +104,6 @@ def _real_texts() -> list[tuple[str, str]]:
     return texts
 
 
-@pytest.mark.skipif(not SHARED.exists(), reason="shared registry data not mounted")
 def test_real_records_parse_with_exact_offsets(parse) -> None:  # type: ignore[no-untyped-def]
     texts = _real_texts()
     assert len(texts) >= 40
@@ -110,7 +111,11 @@ def test_real_records_parse_with_exact_offsets(parse) -> None:  # type: ignore[n
         criteria = parse(text)
         assert criteria, name
         kinds = {c.kind for c in criteria}
-        if "Exclusion Criteria" in text:
+        # an exclusion section that only says "N/A" holds no criterion
+        empty_exclusions = re.search(
+            r"Exclusion Criteria:\s*(?:[*-]\s*)?(?:N/A|None|Not applicable|-)?\.?\s*$", text, re.I
+        )
+        if "Exclusion Criteria" in text and not empty_exclusions:
             assert kinds == {"inclusion", "exclusion"}, name
         for criterion in criteria:
             assert text[criterion.start : criterion.end] == criterion.text
