@@ -12,6 +12,8 @@ The stages, in the order the match step runs them:
 * `matcher.facts`, `matcher.rules`, `matcher.medication_rules`,
   `matcher.measurement_rules`, `matcher.evaluation` – three-valued criteria,
   groups, verdict and score (`matcher.results` holds the typed results);
+  `matcher.plan` compiles a trial's criteria once and memoises rule answers
+  per patient;
 * `matcher.engine` – the loop over patients and candidates;
 * `matcher.referrals` – the CSV, JSON and HTML referral lists;
 * `matcher.synthetic` – seeded synthetic patients for the demo and the bench.

@@ -21,7 +21,8 @@ An in-memory index of the recruiting trials, built once per run:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from crawler.records import Trial
@@ -45,11 +46,15 @@ class Candidate:
     site: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Site:
     lat: float
     lon: float
     label: str
+    # radians and cosine, computed once per site rather than once per patient
+    phi: float = 0.0
+    lam: float = 0.0
+    cos_phi: float = 1.0
 
 
 class TrialIndex:
@@ -58,10 +63,12 @@ class TrialIndex:
     def __init__(self, trials: Iterable[Trial]) -> None:
         self.trials: list[Trial] = [trial for trial in trials if trial.is_matchable]
         # copies of a trial share one site tuple, so a patient's nearest site is found once
-        shared: dict[int, tuple[_Site, ...]] = {}
-        self._sites: list[tuple[_Site, ...]] = [
-            shared.setdefault(id(trial.sites), _sites_of(trial)) for trial in self.trials
-        ]
+        shared: dict[int, _SiteSet] = {}
+        self._sites: list[_SiteSet] = []
+        for trial in self.trials:
+            if id(trial.sites) not in shared:
+                shared[id(trial.sites)] = _SiteSet(_sites_of(trial))
+            self._sites.append(shared[id(trial.sites)])
         self._term_trials: dict[frozenset[str], list[int]] = {}
         self._healthy = [i for i, trial in enumerate(self.trials) if trial.healthy_volunteers]
         for position, trial in enumerate(self.trials):
@@ -131,12 +138,64 @@ class TrialIndex:
         return matched
 
 
-def _nearest(sites: tuple[_Site, ...], profile: PatientProfile) -> tuple[float | None, str | None]:
-    if profile.location is None or not sites:
+class _SiteSet:
+    """A trial's recruiting sites, also sorted by latitude for the nearest-site search."""
+
+    __slots__ = ("by_phi", "phis", "rank", "sites")
+
+    def __init__(self, sites: tuple[_Site, ...]) -> None:
+        self.sites = sites
+        order = sorted(range(len(sites)), key=lambda index: sites[index].phi)
+        self.by_phi = [sites[index] for index in order]
+        self.phis = [site.phi for site in self.by_phi]
+        self.rank = {id(site): index for index, site in enumerate(sites)}
+
+
+_HAIR = 1e-12  # beyond any rounding difference between two ways of computing one term
+
+
+def _nearest(sites: _SiteSet, profile: PatientProfile) -> tuple[float | None, str | None]:
+    if profile.location is None or not sites.sites:
         return None, None
     here = profile.location
-    best = min(sites, key=lambda site: haversine_km(here.lat, here.lon, site.lat, site.lon))
-    return haversine_km(here.lat, here.lon, best.lat, best.lon), best.label
+    phi, lam = math.radians(here.lat), math.radians(here.lon)
+    cos_phi, sin = math.cos(phi), math.sin
+    # Sites are ranked by the haversine term (the distance grows with it), visited by
+    # increasing latitude difference: the term is at least sin²(Δφ/2), so once that
+    # exceeds the best term no farther site can win. A trial may have hundreds of sites.
+    phis, by_phi = sites.phis, sites.by_phi
+    count = len(phis)
+    above = bisect_left(phis, phi)
+    below = above - 1
+    best = math.inf
+    seen: list[tuple[float, _Site]] = []
+    while below >= 0 or above < count:
+        if above < count and (below < 0 or phis[above] - phi <= phi - phis[below]):
+            site = by_phi[above]
+            above += 1
+        else:
+            site = by_phi[below]
+            below -= 1
+        bound = sin((site.phi - phi) / 2) ** 2
+        if bound > best + _HAIR:
+            break
+        term = bound + cos_phi * site.cos_phi * sin((site.lam - lam) / 2) ** 2
+        seen.append((term, site))
+        if term < best:
+            best = term
+    # the sites within a hair of the best are compared exactly with haversine_km, in
+    # their registry order, so the same site wins as with a plain minimum over all
+    close = [site for term, site in seen if term <= best + _HAIR]
+    if len(close) > 1:
+        close.sort(key=_ranker(sites))
+        nearest = min(close, key=lambda site: haversine_km(here.lat, here.lon, site.lat, site.lon))
+    else:
+        nearest = close[0]
+    return haversine_km(here.lat, here.lon, nearest.lat, nearest.lon), nearest.label
+
+
+def _ranker(sites: _SiteSet) -> Callable[[_Site], int]:
+    return lambda site: sites.rank[id(site)]
 
 
 def _condition_texts(text: str, code: str | None, system: str | None) -> Sequence[str]:
@@ -151,7 +210,17 @@ def _sites_of(trial: Trial) -> tuple[_Site, ...]:
     for site in trial.sites:
         if site.is_recruiting and site.latitude is not None and site.longitude is not None:
             label = ", ".join(part for part in (site.facility, site.city, site.country) if part)
-            sites.append(_Site(site.latitude, site.longitude, label or "site"))
+            phi = math.radians(site.latitude)
+            sites.append(
+                _Site(
+                    site.latitude,
+                    site.longitude,
+                    label or "site",
+                    phi,
+                    math.radians(site.longitude),
+                    math.cos(phi),
+                )
+            )
     return tuple(sites)
 
 

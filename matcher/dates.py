@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date
+from functools import lru_cache
 
 _PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
@@ -22,6 +23,7 @@ def is_partial_date(text: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=65536)  # profile dates are re-read by every time rule of every pair
 def date_range(text: str) -> tuple[date, date]:
     """Earliest and latest day *text* may mean; ValueError when it is no date."""
     match = _PARTIAL.match(text.strip())

@@ -2,9 +2,16 @@
 
 For each patient: its facts are prepared once, candidates are retrieved, and
 each candidate pair is evaluated unless *reuse* says its stored result still
-holds. Trials that share the very same criteria list object (copies of one
-registry text parsed once) and structured fields share one evaluation per
-patient; only distance and score differ between them.
+holds. Evaluation goes through `matcher.plan`: each trial's criteria are
+compiled once, and a rule's answer is computed once per patient however many
+trials state an equal rule (``rule_memo=False`` turns that off, to measure the
+worst case of trials that share no rule). The per-criterion records of a
+result are built when first read (`DeferredMatchResult`).
+
+Trials that share the very same criteria list object (copies of one registry
+text parsed once) and structured fields also share one evaluation per
+patient; only distance and score differ between them. That is correct for
+any input (an identical list gives identical answers) but only copies profit.
 """
 
 from __future__ import annotations
@@ -16,10 +23,11 @@ from datetime import date
 
 from crawler.records import Trial
 from matcher.candidates import Candidate, TrialIndex
-from matcher.evaluation import judge, score_of
-from matcher.facts import PatientFacts, prepare
+from matcher.evaluation import Evaluation, evaluate_pair, score_of
+from matcher.facts import prepare
+from matcher.plan import CriteriaPlan, PatientMemo
 from matcher.profiles import PatientProfile
-from matcher.results import CriterionResult, MatchResult, Verdict
+from matcher.results import DeferredMatchResult, MatchResult
 from nlp_models.records import Criterion
 
 LOG = logging.getLogger(__name__)
@@ -38,11 +46,9 @@ class EngineCounts:
     candidate_pairs: int = 0
     evaluated: int = 0
     distinct_evaluations: int = 0
+    rule_evaluations: int = 0  # rules actually evaluated, after the per-patient memo
     reused: int = 0
     failed: int = 0
-
-
-_Evaluated = tuple[tuple[CriterionResult, ...], Verdict, int]
 
 
 def match_all(
@@ -53,12 +59,15 @@ def match_all(
     *,
     reuse: Callable[[PatientProfile, Trial], bool] | None = None,
     counts: EngineCounts | None = None,
+    rule_memo: bool = True,
 ) -> Iterator[PairOutcome]:
     counts = counts if counts is not None else EngineCounts()
+    # each criteria list compiled once per run, by identity (criteria_of keeps them alive)
+    plans: dict[int, CriteriaPlan] = {}
     for profile in profiles:
         counts.patients += 1
-        facts = prepare(profile)
-        shared: dict[tuple[object, ...], _Evaluated] = {}
+        memo = PatientMemo(prepare(profile), today, enabled=rule_memo)
+        shared: dict[tuple[object, ...], Evaluation] = {}
         for candidate in index.candidates(profile):
             counts.candidate_pairs += 1
             trial = candidate.trial
@@ -67,38 +76,45 @@ def match_all(
                 yield PairOutcome(profile, candidate, None)
                 continue
             try:
-                result = _evaluate(
-                    facts, candidate, criteria_of.get(trial.trial_id), today, shared, counts
-                )
+                criteria = criteria_of.get(trial.trial_id)
+                plan = None if criteria is None else _plan(plans, criteria)
+                result = _evaluate(memo, candidate, plan, shared, counts)
             except Exception as exc:  # one bad pair must not stop the run
                 counts.failed += 1
                 LOG.error("evaluating trial %s failed: %s", trial.trial_id, exc.__class__.__name__)
                 continue
             counts.evaluated += 1
             yield PairOutcome(profile, candidate, result)
+        counts.rule_evaluations += memo.evaluated
+
+
+def _plan(plans: dict[int, CriteriaPlan], criteria: Sequence[Criterion]) -> CriteriaPlan:
+    plan = plans.get(id(criteria))
+    if plan is None:
+        plan = plans[id(criteria)] = CriteriaPlan(criteria)
+    return plan
 
 
 def _evaluate(
-    facts: PatientFacts,
+    memo: PatientMemo,
     candidate: Candidate,
-    criteria: Sequence[Criterion] | None,
-    today: date,
-    shared: dict[tuple[object, ...], _Evaluated],
+    plan: CriteriaPlan | None,
+    shared: dict[tuple[object, ...], Evaluation],
     counts: EngineCounts,
 ) -> MatchResult:
     trial = candidate.trial
-    key = (id(criteria), trial.minimum_age_years, trial.maximum_age_years, trial.sex)
-    evaluated = shared.get(key)
-    if evaluated is None:
+    key = (id(plan), trial.minimum_age_years, trial.maximum_age_years, trial.sex)
+    evaluation = shared.get(key)
+    if evaluation is None:
         counts.distinct_evaluations += 1
-        evaluated = shared[key] = judge(facts, trial, criteria, today)
-    results, verdict, unknowns = evaluated
-    return MatchResult(
-        patient_id=facts.profile.id,
+        evaluation = shared[key] = evaluate_pair(memo, trial, plan)
+    distance = candidate.distance_km
+    return DeferredMatchResult.create(
+        patient_id=memo.facts.profile.id,
         trial_id=trial.trial_id,
-        verdict=verdict,
-        score=score_of(verdict, unknowns, candidate.distance_km),
-        distance_km=None if candidate.distance_km is None else round(candidate.distance_km, 1),
-        criteria=results,
+        verdict=evaluation.verdict,
+        score=score_of(evaluation.verdict, evaluation.unknowns, distance),
+        distance_km=None if distance is None else round(distance, 1),
         site=candidate.site,
+        builder=evaluation,
     )

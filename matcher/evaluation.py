@@ -13,20 +13,48 @@
   age range and sex are checked as implicit inclusion criteria.
 * Score in 0..1: eligible above possible above ineligible (0), then fewer
   unknowns, then the nearer site.
+
+The work is done by `matcher.plan` (criteria compiled once per trial, rule
+answers memoised per patient); `evaluate_pair` is what the engine calls,
+`evaluate_criteria`, `judge` and `match_pair` the same for a single pair.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
+from functools import cache
 
 from crawler.records import Trial
 from matcher.facts import PatientFacts
-from matcher.results import CriterionResult, MatchResult, Status, Verdict
-from matcher.rules import CHILDBEARING_AGE_LIMIT, Answer, evaluate_age, evaluate_rule, evaluate_sex
-from nlp_models.records import AgeRule, Criterion, GroupRule, SexRule
+from matcher.plan import (
+    NOT_CONCERNED,
+    CriteriaPlan,
+    PatientMemo,
+    kleene_all,
+    kleene_any,
+    question_for,
+    tally,
+)
+from matcher.results import CriterionResult, MatchResult, Verdict
+from matcher.rules import Answer
+from nlp_models.records import Criterion
 
-NOT_CONCERNED = "does not apply: "
+__all__ = [
+    "NOT_CONCERNED",
+    "NOT_PARSED",
+    "Evaluation",
+    "evaluate_criteria",
+    "evaluate_pair",
+    "judge",
+    "kleene_all",
+    "kleene_any",
+    "match_pair",
+    "score_of",
+    "structured_checks",
+    "verdict_of",
+]
+
 NOT_PARSED = CriterionResult(
     id="criteria",
     kind="inclusion",
@@ -36,155 +64,72 @@ NOT_PARSED = CriterionResult(
     question="Review the trial's eligibility criteria with the patient",
 )
 
-
-def evaluate_criteria(
-    criteria: Sequence[Criterion], facts: PatientFacts, today: date
-) -> list[CriterionResult]:
-    by_id = {criterion.id: criterion for criterion in criteria}
-    children: dict[str, list[Criterion]] = {}
-    for criterion in criteria:
-        if criterion.group is not None and criterion.group in by_id:
-            children.setdefault(criterion.group, []).append(criterion)
-    done: dict[str, CriterionResult] = {}
-
-    def result_of(criterion: Criterion) -> CriterionResult:
-        if criterion.id not in done:
-            done[criterion.id] = _evaluate_one(criterion, children, result_of, facts, today)
-        return done[criterion.id]
-
-    results = [result_of(criterion) for criterion in criteria]
-    return [_settled(result, done, by_id) for result in results]
+# an implicit registry check: id, category, text, answer
+_Check = tuple[str, str, str, Answer]
 
 
-def _settled(
-    result: CriterionResult, done: dict[str, CriterionResult], by_id: dict[str, Criterion]
-) -> CriterionResult:
-    if result.group is None:
-        return result
-    if result.group not in by_id:  # a child whose parent is missing is judged on its own
-        return CriterionResult(**{**vars(result), "group": None})
-    parent = done[result.group]
-    if parent.evidence.startswith(NOT_CONCERNED):
-        # the group does not concern this patient: neither are its parts (no questions)
-        return CriterionResult(
-            **{
-                **vars(result),
-                "status": parent.status,
-                "evidence": parent.evidence,
-                "question": None,
-            }
-        )
-    return result
+class Evaluation:
+    """One pair's statuses, verdict and unknown count; its records built on demand."""
+
+    __slots__ = ("answers", "checks", "plan", "unknowns", "verdict")
+
+    def __init__(
+        self, plan: CriteriaPlan | None, answers: list[Answer], checks: list[_Check]
+    ) -> None:
+        self.plan = plan
+        self.answers = answers
+        self.checks = checks
+        self.verdict: Verdict
+        self.verdict, self.unknowns = tally(plan, answers, [check[3] for check in checks])
+
+    def criteria(self) -> tuple[CriterionResult, ...]:
+        results = [_implicit(*check) for check in self.checks]
+        if self.plan is None:
+            results.append(NOT_PARSED)
+        else:
+            results.extend(self.plan.results(self.answers))
+        return tuple(results)
+
+    def reasons(self) -> list[CriterionResult]:
+        failing = [_implicit(*check) for check in self.checks if check[3][0] == "not_met"]
+        if self.plan is not None:
+            failing.extend(self.plan.reasons(self.answers))
+        return failing
 
 
-def _top_level(result: CriterionResult) -> CriterionResult:
-    if result.group is None:
-        return result
-    return CriterionResult(**{**vars(result), "group": None})
+def evaluate_pair(memo: PatientMemo, trial: Trial, plan: CriteriaPlan | None) -> Evaluation:
+    """The pair of *memo*'s patient and *trial*; *plan* None: criteria not parsed yet."""
+    answers = [] if plan is None else plan.answers(memo)
+    return Evaluation(plan, answers, _registry_checks(trial, memo))
 
 
-def _evaluate_one(
-    criterion: Criterion,
-    children: dict[str, list[Criterion]],
-    result_of: Callable[[Criterion], CriterionResult],
-    facts: PatientFacts,
-    today: date,
-) -> CriterionResult:
-    rule = criterion.rule
-    if rule is None:
-        answer: Answer = ("not_evaluable", criterion.reason or "to be checked by a person")
-    elif isinstance(rule, GroupRule):
-        kids = [result_of(child) for child in children.get(criterion.id, [])]
-        answer = _group(rule, criterion.kind, kids, facts)
-    else:
-        answer = evaluate_rule(rule, facts, today, criterion)
-    status, evidence = answer
-    return CriterionResult(
-        id=criterion.id,
-        kind=criterion.kind,
-        text=criterion.text,
-        status=status,
-        evidence=evidence,
-        category=criterion.category,
-        group=criterion.group,
-        question=_question(criterion.kind, criterion.text, status),
-    )
-
-
-def _group(rule: GroupRule, kind: str, kids: list[CriterionResult], facts: PatientFacts) -> Answer:
-    trivially: Status = "met" if kind == "inclusion" else "not_met"
-    outside = _outside_scope(rule, facts)
-    if outside is not None:
-        return trivially, f"{NOT_CONCERNED}{outside}"
-    statuses = [kid.status for kid in kids if kid.status != "not_evaluable"]
-    if not statuses:
-        return "not_evaluable", "every part is checked by a person"
-    combined = kleene_all(statuses) if rule.logic == "all" else kleene_any(statuses)
-    evidence = "; ".join(f"{kid.id}: {kid.status}" for kid in kids)
-    scope_unsure = rule.applies_to is not None and facts.profile.sex is None
-    if scope_unsure and combined != trivially:
-        return "unknown", evidence + "; sex not recorded, so it may not apply"
-    return combined, evidence
-
-
-def _outside_scope(rule: GroupRule, facts: PatientFacts) -> str | None:
-    sex, age = facts.profile.sex, facts.profile.age
-    if rule.applies_to in ("women_of_childbearing_potential", "female") and sex == "male":
-        return "male"
-    if rule.applies_to == "male" and sex == "female":
-        return "female"
-    is_wocbp_rule = rule.applies_to == "women_of_childbearing_potential"
-    if is_wocbp_rule and sex == "female" and age is not None and age > CHILDBEARING_AGE_LIMIT:
-        return f"age {age:g}, taken as not of childbearing potential"
-    return None
-
-
-def kleene_all(statuses: Sequence[str]) -> Status:
-    if "not_met" in statuses:
-        return "not_met"
-    return "unknown" if "unknown" in statuses else "met"
-
-
-def kleene_any(statuses: Sequence[str]) -> Status:
-    if "met" in statuses:
-        return "met"
-    return "unknown" if "unknown" in statuses else "not_met"
-
-
-def _question(kind: str, text: str, status: str) -> str | None:
-    if status == "unknown":
-        prefix = "Ask: does the patient meet" if kind == "inclusion" else "Ask: does this apply"
-        return f"{prefix} — “{text}”?"
-    if status == "not_evaluable":
-        prefix = "Verify" if kind == "inclusion" else "Verify it does not apply"
-        return f"{prefix}: “{text}”"
-    return None
-
-
-def structured_checks(trial: Trial, facts: PatientFacts) -> list[CriterionResult]:
-    """The registry's age range and sex, as implicit inclusion criteria."""
-    checks = []
+def _registry_checks(trial: Trial, memo: PatientMemo) -> list[_Check]:
+    checks: list[_Check] = []
     low, high = trial.minimum_age_years, trial.maximum_age_years
     if low is not None or high is not None:
-        status, evidence = evaluate_age(AgeRule(min=low, max=high), facts)
-        text = f"Age {_age_range(low, high)} (registry)"
-        checks.append(_implicit("registry-age", "age", text, status, evidence))
+        checks.append(("registry-age", "age", _age_text(low, high), memo.registry_age(low, high)))
     if trial.sex in ("FEMALE", "MALE"):
-        status, evidence = evaluate_sex(SexRule(allowed=(trial.sex.lower(),)), facts)
-        text = f"Sex: {trial.sex.lower()} only (registry)"
-        checks.append(_implicit("registry-sex", "sex", text, status, evidence))
+        sex = trial.sex.lower()
+        checks.append(("registry-sex", "sex", _sex_text(sex), memo.registry_sex(sex)))
     return checks
 
 
-def _age_range(low: float | None, high: float | None) -> str:
+@cache
+def _age_text(low: float | None, high: float | None) -> str:
     if low is not None and high is not None:
-        return f"{low:g} to {high:g} years"
-    return f"at least {low:g} years" if low is not None else f"at most {high:g} years"
+        return f"Age {low:g} to {high:g} years (registry)"
+    if low is not None:
+        return f"Age {low:g} years or older (registry)"
+    return f"Age up to {high:g} years (registry)"
 
 
-def _implicit(
-    identifier: str, category: str, text: str, status: Status, evidence: str
-) -> CriterionResult:
+@cache
+def _sex_text(sex: str) -> str:
+    return f"Sex: {sex} only (registry)"
+
+
+def _implicit(identifier: str, category: str, text: str, answer: Answer) -> CriterionResult:
+    status, evidence = answer
     return CriterionResult(
         id=identifier,
         kind="inclusion",
@@ -192,8 +137,21 @@ def _implicit(
         status=status,
         evidence=evidence,
         category=category,
-        question=_question("inclusion", text, status),
+        question=question_for("inclusion", text, status),
     )
+
+
+def structured_checks(trial: Trial, facts: PatientFacts) -> list[CriterionResult]:
+    """The registry's age range and sex, as implicit inclusion criteria."""
+    memo = PatientMemo(facts, date.today())
+    return [_implicit(*check) for check in _registry_checks(trial, memo)]
+
+
+def evaluate_criteria(
+    criteria: Sequence[Criterion], facts: PatientFacts, today: date
+) -> list[CriterionResult]:
+    plan = CriteriaPlan(criteria)
+    return plan.results(plan.answers(PatientMemo(facts, today)))
 
 
 def verdict_of(results: Sequence[CriterionResult]) -> Verdict:
@@ -223,13 +181,9 @@ def judge(
     *criteria* None means the trial's criteria are not parsed yet: the pair
     is at best ``possible``.
     """
-    results = structured_checks(trial, facts)
-    if criteria is None:
-        results.append(NOT_PARSED)
-    else:
-        results.extend(evaluate_criteria(criteria, facts, today))
-    unknowns = sum(1 for item in results if item.status == "unknown" and item.group is None)
-    return tuple(results), verdict_of(results), unknowns
+    plan = None if criteria is None else CriteriaPlan(criteria)
+    evaluation = evaluate_pair(PatientMemo(facts, today), trial, plan)
+    return evaluation.criteria(), evaluation.verdict, evaluation.unknowns
 
 
 def match_pair(

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from matcher.icd import describe_code
 from matcher.profiles import (
     ConditionFact,
     MedicationFact,
+    ObservationFact,
     PastMedicationFact,
     PatientProfile,
 )
+from matcher.terms import expanded_tokens
 from nlp_models.drug_knowledge import drug_classes, normalize_drug
+from nlp_models.measurements import canonical_measurement
 
 
 @cache
@@ -43,6 +46,9 @@ class Drug:
 class Condition:
     fact: ConditionFact
     texts: tuple[str, ...]  # the patient's text and the code's description
+    # each text's words and broader words (`terms.expanded_tokens`), computed once per
+    # patient rather than once per criterion that names a condition
+    expanded: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,10 @@ class PatientFacts:
     current_drugs: tuple[Drug, ...] | None
     past_drugs: tuple[Drug, ...] | None
     conditions: tuple[Condition, ...] | None
+    # canonical measurement name -> the patient's observations of it, grouped once
+    observations: dict[str, tuple[ObservationFact, ...]] | None = field(
+        default=None, compare=False, hash=False
+    )
 
 
 def prepare(profile: PatientProfile) -> PatientFacts:
@@ -63,7 +73,19 @@ def prepare(profile: PatientProfile) -> PatientFacts:
     conditions = None
     if profile.conditions is not None:
         conditions = tuple(_condition(fact) for fact in profile.conditions)
-    return PatientFacts(profile, current, past, conditions)
+    observations = None
+    if profile.observations is not None:
+        grouped: dict[str, list[ObservationFact]] = {}
+        for item in profile.observations:
+            grouped.setdefault(canonical_measurement_name(item.text), []).append(item)
+        observations = {name: tuple(items) for name, items in grouped.items()}
+    return PatientFacts(profile, current, past, conditions, observations)
+
+
+@cache
+def canonical_measurement_name(name: str) -> str:
+    """The canonical id of a lab or vital sign ("eGFR" -> "egfr"), else the cleaned name."""
+    return canonical_measurement(name) or " ".join(name.lower().split())
 
 
 def _drug(
@@ -79,4 +101,6 @@ def _condition(fact: ConditionFact) -> Condition:
         description = describe_code(fact.code, fact.system)
         if description and description != fact.text:
             texts.append(description)
-    return Condition(fact=fact, texts=tuple(texts))
+    return Condition(
+        fact=fact, texts=tuple(texts), expanded=tuple(expanded_tokens(text) for text in texts)
+    )

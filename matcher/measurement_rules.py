@@ -13,13 +13,13 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from datetime import date
-from functools import cache, lru_cache
+from functools import lru_cache
 
 from matcher.dates import days_since
-from matcher.facts import PatientFacts
+from matcher.facts import PatientFacts, canonical_measurement_name
 from matcher.profiles import ObservationFact
 from matcher.results import Status
-from nlp_models.measurements import canonical_measurement, convert_value
+from nlp_models.measurements import convert_value
 from nlp_models.records import MeasurementRule
 
 Answer = tuple[Status, str]
@@ -33,17 +33,15 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
 }
 
 
-@cache
-def _canonical(name: str) -> str:
-    return canonical_measurement(name) or " ".join(name.lower().split())
-
-
 def evaluate_measurement(rule: MeasurementRule, facts: PatientFacts, today: date) -> Answer:
-    observations = facts.profile.observations
-    if observations is None:
+    if facts.profile.observations is None:
         return "unknown", "observations not recorded"
-    wanted = _canonical(rule.name)
-    candidates = [item for item in observations if _canonical(item.text) == wanted]
+    wanted = canonical_measurement_name(rule.name)
+    if facts.observations is not None:
+        candidates = list(facts.observations.get(wanted, ()))
+    else:
+        named = facts.profile.observations
+        candidates = [item for item in named if canonical_measurement_name(item.text) == wanted]
     if not candidates:
         return "unknown", f"no {rule.name} recorded"
     chosen = _latest_in_window(candidates, rule.within_days, today)

@@ -45,28 +45,51 @@ _MG_PER_DAY_UNITS = {
 
 
 def evaluate_medication(rule: MedicationRule, facts: PatientFacts, today: date) -> Answer:
-    windowed = rule.within_days is not None and rule.timing != "current"
-    # "in the last 28 days" covers what the patient still takes today
-    timing = "ever" if windowed else rule.timing
-    drugs, missing = _drugs_for_timing(timing, facts)
-    matching = [drug for drug in drugs if _matches(rule, drug)]
-    if windowed:
-        matching, unsure = _in_window(matching, rule.within_days or 0, today)
-    else:
-        unsure = []
-    if not matching:
-        if unsure:
-            return "unknown", f"{_describe(unsure[0])}; not known if within the window"
-        if missing:
-            return "unknown", f"{' and '.join(missing)} not recorded"
-        return "not_met", f"no {_named(rule)} among {_where(rule.timing)}"
-    answers: list[Answer] = [("met", ", ".join(_describe(drug) for drug in matching))]
-    current = [drug for drug in matching if drug.current is not None]
-    if rule.min_duration_days is not None:
-        answers.append(_duration(rule.min_duration_days, current, today))
-    if rule.dose is not None:
-        answers.append(_dose(rule.dose, current))
-    return _all_of(answers)
+    return MedicationCheck(rule)(facts, today)
+
+
+class MedicationCheck:
+    """A medication rule with its names and classes normalised once (per distinct rule)."""
+
+    __slots__ = ("absent", "classes", "except_classes", "excepted", "named", "rule")
+
+    def __init__(self, rule: MedicationRule) -> None:
+        self.rule = rule
+        self.named = frozenset(drug_name(name) for name in rule.drugs)
+        self.excepted = frozenset(drug_name(name) for name in rule.except_drugs)
+        self.classes = frozenset(_classes(rule.classes))
+        self.except_classes = frozenset(_classes(rule.except_classes))
+        self.absent: Answer = ("not_met", f"no {_named(rule)} among {_where(rule.timing)}")
+
+    def matches(self, drug: Drug) -> bool:
+        if drug.name in self.excepted or drug.classes & self.except_classes:
+            return False
+        return drug.name in self.named or bool(drug.classes & self.classes)
+
+    def __call__(self, facts: PatientFacts, today: date) -> Answer:
+        rule = self.rule
+        windowed = rule.within_days is not None and rule.timing != "current"
+        # "in the last 28 days" covers what the patient still takes today
+        timing = "ever" if windowed else rule.timing
+        drugs, missing = _drugs_for_timing(timing, facts)
+        matching = [drug for drug in drugs if self.matches(drug)]
+        if windowed:
+            matching, unsure = _in_window(matching, rule.within_days or 0, today)
+        else:
+            unsure = []
+        if not matching:
+            if unsure:
+                return "unknown", f"{_describe(unsure[0])}; not known if within the window"
+            if missing:
+                return "unknown", f"{' and '.join(missing)} not recorded"
+            return self.absent
+        answers: list[Answer] = [("met", ", ".join(_describe(drug) for drug in matching))]
+        current = [drug for drug in matching if drug.current is not None]
+        if rule.min_duration_days is not None:
+            answers.append(_duration(rule.min_duration_days, current, today))
+        if rule.dose is not None:
+            answers.append(_dose(rule.dose, current))
+        return _all_of(answers)
 
 
 def with_entity_classes(rule: MedicationRule, entities: tuple[Entity, ...]) -> MedicationRule:
@@ -122,14 +145,6 @@ def _drugs_for_timing(timing: str, facts: PatientFacts) -> tuple[list[Drug], lis
 
 def _classes(names: Iterable[str]) -> set[str]:
     return {canonical_class(name) or name for name in names}
-
-
-def _matches(rule: MedicationRule, drug: Drug) -> bool:
-    named = {drug_name(name) for name in rule.drugs}
-    excepted = {drug_name(name) for name in rule.except_drugs}
-    if drug.name in excepted or drug.classes & _classes(rule.except_classes):
-        return False
-    return drug.name in named or bool(drug.classes & _classes(rule.classes))
 
 
 def _named(rule: MedicationRule) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from trialmatch.errors import UnknownRecordVersion
 
@@ -122,3 +122,61 @@ def criteria_from_document(document: Mapping[str, Any]) -> tuple[str | None, lis
         raise UnknownRecordVersion(f"match criteria version {document.get('version')!r}")
     items = [CriterionResult.from_dict(item) for item in document.get("criteria", [])]
     return document.get("site"), items
+
+
+class CriteriaBuilder(Protocol):
+    def criteria(self) -> tuple[CriterionResult, ...]: ...
+
+    def reasons(self) -> list[CriterionResult]: ...
+
+
+class DeferredMatchResult(MatchResult):
+    """A `MatchResult` whose per-criterion records are built on first use.
+
+    Most candidate pairs are ineligible and only their reasons are stored;
+    building every criterion's evidence and question for them would dominate
+    the run. ``criteria`` is left unset until read, then built and kept; equal
+    to the eager `MatchResult` in every field once built.
+    """
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        patient_id: str,
+        trial_id: str,
+        verdict: Verdict,
+        score: float,
+        distance_km: float | None,
+        site: str | None,
+        builder: CriteriaBuilder,
+    ) -> DeferredMatchResult:
+        result = cls.__new__(cls)
+        # frozen: set the fields as the dataclass __init__ would, all but `criteria`
+        result.__dict__.update(
+            patient_id=patient_id,
+            trial_id=trial_id,
+            verdict=verdict,
+            score=score,
+            distance_km=distance_km,
+            site=site,
+            _builder=builder,
+        )
+        result.__post_init__()
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        # reached only when `criteria` is not built yet (or for a missing attribute)
+        builder = self.__dict__.get("_builder")
+        if name != "criteria" or builder is None:
+            raise AttributeError(name)
+        built = builder.criteria()
+        object.__setattr__(self, "criteria", built)
+        return built
+
+    @property
+    def reasons(self) -> list[CriterionResult]:
+        builder = self.__dict__.get("_builder")
+        if "criteria" in self.__dict__ or builder is None:
+            return super().reasons
+        return list(builder.reasons())

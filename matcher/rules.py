@@ -14,11 +14,13 @@ Measurements are never closed-world: a lab not in the profile is unknown.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
+from functools import lru_cache
 
 from matcher.facts import PatientFacts, drug_name
-from matcher.medication_rules import evaluate_medication, with_entity_classes
+from matcher.medication_rules import MedicationCheck, evaluate_medication, with_entity_classes
 from matcher.results import Status
 from matcher.terms import term_matches, term_tokens
 from nlp_models.records import (
@@ -51,9 +53,14 @@ def evaluate_rule(
 ) -> Answer:
     """Whether the rule's fact holds; *criterion* gives its text and entities."""
     if criterion is not None:
-        rule, allergy = _prepared(rule, criterion)
+        rule, allergy = prepare_rule(rule, criterion)
     else:
         allergy = isinstance(rule, ConditionRule) and _is_allergy_rule(rule, "")
+    return evaluate_prepared(rule, allergy, facts, today)
+
+
+def evaluate_prepared(rule: Rule, allergy: bool, facts: PatientFacts, today: date) -> Answer:
+    """A rule already completed by `prepare_rule`; *allergy* as it decided."""
     if isinstance(rule, AgeRule):
         return evaluate_age(rule, facts)
     if isinstance(rule, SexRule):
@@ -73,25 +80,40 @@ def evaluate_rule(
     return "not_evaluable", f"no machine check for a {rule.field} rule"
 
 
-# id(criterion) -> (criterion, rule completed from its entities, is an allergy rule);
-# the criterion is kept so its id cannot be reused while the entry lives
-_PREPARED: dict[int, tuple[Criterion, Rule, bool]] = {}
+Check = Callable[[PatientFacts, date], Answer]
 
 
-def _prepared(rule: Rule, criterion: Criterion) -> tuple[Rule, bool]:
-    """The rule completed from the criterion's entities, once per criterion object."""
-    found = _PREPARED.get(id(criterion))
-    if found is not None and found[0] is criterion:
-        return found[1], found[2]
+def compile_rule(rule: Rule, allergy: bool) -> Check:
+    """The check of a prepared rule, its terms and names normalised once.
+
+    Same answers as `evaluate_prepared`; condition and medication rules (most
+    of a trial's rules) get their per-rule work done here rather than per patient.
+    """
+    if isinstance(rule, ConditionRule) and not allergy:
+        condition = ConditionCheck(rule)
+        if rule.negated:
+            return lambda facts, _today: flip(condition(facts), True)
+        return lambda facts, _today: condition(facts)
+    if isinstance(rule, MedicationRule):
+        medication = MedicationCheck(rule)
+        if rule.negated:
+            return lambda facts, today: flip(medication(facts, today), True)
+        return medication
+    return lambda facts, today: evaluate_prepared(rule, allergy, facts, today)
+
+
+def prepare_rule(rule: Rule, criterion: Criterion) -> tuple[Rule, bool]:
+    """The rule completed from the criterion's entities, and whether it is an allergy rule.
+
+    Done once per criterion (`matcher.plan` compiles a criteria list once),
+    not once per patient.
+    """
     allergy = False
     if isinstance(rule, ConditionRule):
         allergy = _is_allergy_rule(rule, criterion.text)
         rule = with_entity_exceptions(rule, criterion.entities)
     elif isinstance(rule, MedicationRule):
         rule = with_entity_classes(rule, criterion.entities)
-    if len(_PREPARED) > 200_000:  # bounded: a long-lived process parses many texts
-        _PREPARED.clear()
-    _PREPARED[id(criterion)] = (criterion, rule, allergy)
     return rule, allergy
 
 
@@ -149,25 +171,40 @@ def _pregnancy_state(state: str, facts: PatientFacts) -> Answer:
 
 
 def evaluate_condition(rule: ConditionRule, facts: PatientFacts) -> Answer:
-    if facts.conditions is None:
-        return "unknown", "conditions not recorded"
-    past_only: list[str] = []
-    for condition in facts.conditions:
-        for text in condition.texts:
-            term = _matching_term(rule.any_of, text)
-            if term is None:
-                continue
-            excepted = _matching_term(rule.excluding, text)
-            if excepted is not None:
+    return ConditionCheck(rule)(facts)
+
+
+class ConditionCheck:
+    """A condition rule with its terms normalised once (compiled per distinct rule)."""
+
+    __slots__ = ("absent", "excluding", "history", "terms")
+
+    def __init__(self, rule: ConditionRule) -> None:
+        # a term without words matches nothing (`terms.term_matches`)
+        self.terms = tuple((term, term_tokens(term)) for term in rule.any_of if term_tokens(term))
+        self.excluding = tuple(term_tokens(term) for term in rule.excluding if term_tokens(term))
+        self.history = rule.history
+        self.absent: Answer = ("not_met", f"no recorded condition is {_listing(rule.any_of)}")
+
+    def __call__(self, facts: PatientFacts) -> Answer:
+        if facts.conditions is None:
+            return "unknown", "conditions not recorded"
+        past_only: str | None = None
+        for condition in facts.conditions:
+            for words in condition.expanded:
+                term = next((term for term, tokens in self.terms if tokens <= words), None)
+                if term is None:
+                    continue
+                if any(tokens <= words for tokens in self.excluding):
+                    break
+                if condition.fact.active or self.history:
+                    state = "" if condition.fact.active else "past "
+                    return "met", f"{state}condition '{condition.fact.text}' (matches '{term}')"
+                past_only = past_only or condition.fact.text
                 break
-            if condition.fact.active or rule.history:
-                state = "" if condition.fact.active else "past "
-                return "met", f"{state}condition '{condition.fact.text}' (matches '{term}')"
-            past_only.append(condition.fact.text)
-            break
-    if past_only:
-        return "not_met", f"only past (inactive) condition '{past_only[0]}'"
-    return "not_met", f"no recorded condition is {_listing(rule.any_of)}"
+        if past_only is not None:
+            return "not_met", f"only past (inactive) condition '{past_only}'"
+        return self.absent
 
 
 def with_entity_exceptions(rule: ConditionRule, entities: tuple[Entity, ...]) -> ConditionRule:
@@ -188,13 +225,6 @@ def with_entity_exceptions(rule: ConditionRule, entities: tuple[Entity, ...]) ->
     return replace(rule, excluding=kept)
 
 
-def _matching_term(terms: tuple[str, ...], text: str) -> str | None:
-    for term in terms:
-        if term_matches(term, text):
-            return term
-    return None
-
-
 def _listing(terms: tuple[str, ...]) -> str:
     shown = ", ".join(f"'{term}'" for term in terms[:4])
     return shown + (", …" if len(terms) > 4 else "")
@@ -213,6 +243,7 @@ _NOT_SUBSTANCE = re.compile(
 )
 
 
+@lru_cache(maxsize=65536)  # the same allergen and allergy texts recur in every pair
 def _substance(text: str) -> str:
     """What an allergy is to: "Hypersensitivity to baclofen" -> "baclofen"."""
     return " ".join(_NOT_SUBSTANCE.sub(" ", text.lower()).split())

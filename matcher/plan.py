@@ -1,0 +1,352 @@
+"""A trial's criteria compiled once, then evaluated per patient from memoised rule answers.
+
+Why: a nightly run evaluates every candidate (patient, trial) pair, about
+ninety trials per patient, each with a dozen or more criteria. Most of that
+work does not depend on the pair:
+
+* per trial, once (`CriteriaPlan`): each rule is completed from its criterion's entities
+  (`rules.prepare_rule`), the group structure is resolved (which criterion
+  answers for which, the order children before parents, which results are
+  top-level), and a rule-less criterion's fixed answer is set;
+* per patient, once per distinct rule: a rule is a frozen value, so equal
+  rules ("aged 18 or over", "pregnant", "takes a benzodiazepine") give equal
+  answers for one patient however many trials state them. `PatientMemo`
+  keeps those answers while the patient's candidates are evaluated;
+* per pair: only statuses are combined into the verdict (`tally`). The
+  per-criterion `CriterionResult` records (text, evidence, checklist
+  question) are built when first asked for (`CriteriaPlan.results`, through
+  `evaluation.Evaluation` and `results.DeferredMatchResult`), which for most
+  ineligible pairs is only their reasons (`CriteriaPlan.reasons`).
+
+The results are those of the straightforward recursive evaluation this
+replaces, duplicates of criterion ids included: a criterion whose id was
+already evaluated shows that earlier result.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+
+from matcher.facts import PatientFacts
+from matcher.results import CriterionResult, Status, Verdict
+from matcher.rules import (
+    CHILDBEARING_AGE_LIMIT,
+    Answer,
+    compile_rule,
+    evaluate_age,
+    evaluate_sex,
+    prepare_rule,
+)
+from nlp_models.records import AgeRule, Criterion, GroupRule, Rule, SexRule
+
+NOT_CONCERNED = "does not apply: "
+
+
+class RuleKey:
+    """One distinct prepared rule; interned, so it is hashed by identity in the memos."""
+
+    __slots__ = ("__weakref__", "allergy", "check", "rule")
+
+    def __init__(self, rule: Rule, allergy: bool) -> None:
+        self.rule = rule
+        self.allergy = allergy
+        self.check = compile_rule(rule, allergy)
+
+
+# weak: a key lives as long as some compiled plan uses it, so no stale entry can be
+# confused with a new rule, and a long-lived process does not accumulate them
+_KEYS: weakref.WeakValueDictionary[tuple[Rule, bool], RuleKey] = weakref.WeakValueDictionary()
+
+
+def _key(rule: Rule, allergy: bool) -> RuleKey:
+    try:
+        found = _KEYS.get((rule, allergy))
+    except TypeError:  # a rule holding a list (hand-built): evaluated, just not shared
+        return RuleKey(rule, allergy)
+    if found is None:
+        found = _KEYS[(rule, allergy)] = RuleKey(rule, allergy)
+    return found
+
+
+class PatientMemo:
+    """Answers already computed for one patient (and one `today`), by rule."""
+
+    __slots__ = ("answers", "enabled", "evaluated", "facts", "registry", "today")
+
+    def __init__(self, facts: PatientFacts, today: date, *, enabled: bool = True) -> None:
+        self.facts = facts
+        self.today = today
+        self.answers: dict[RuleKey, Answer] = {}
+        self.registry: dict[tuple[object, ...], Answer] = {}
+        self.enabled = enabled  # off: every rule of every pair is evaluated (worst case)
+        self.evaluated = 0  # rule evaluations actually run
+
+    def answer(self, key: RuleKey) -> Answer:
+        found = self.answers.get(key) if self.enabled else None
+        if found is None:
+            self.evaluated += 1
+            found = key.check(self.facts, self.today)
+            if self.enabled:
+                self.answers[key] = found
+        return found
+
+    def registry_age(self, low: float | None, high: float | None) -> Answer:
+        found = self.registry.get(("age", low, high))
+        if found is None:
+            found = evaluate_age(AgeRule(min=low, max=high), self.facts)
+            self.registry["age", low, high] = found
+        return found
+
+    def registry_sex(self, sex: str) -> Answer:
+        found = self.registry.get(("sex", sex))
+        if found is None:
+            found = evaluate_sex(SexRule(allowed=(sex,)), self.facts)
+            self.registry["sex", sex] = found
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Node:
+    position: int
+    criterion: Criterion
+    key: RuleKey | None  # the prepared rule; None for groups and rule-less criteria
+    group: GroupRule | None
+    kids: tuple[int, ...]  # for a group: the positions whose results its children show
+    kid_ids: tuple[str, ...]  # and the ids those results carry
+    fixed: Answer | None  # a rule-less criterion: always not evaluable
+
+
+@dataclass(frozen=True, slots=True)
+class _Shown:
+    """What the result at one position of the list shows, resolved at compile time."""
+
+    source: int  # the position whose answer is shown (itself, or the first with its id)
+    parent: int | None  # the group's position, when the result belongs to a group
+    top: bool  # judged on its own: counts for the verdict
+
+
+class CriteriaPlan:
+    """A criteria list compiled for evaluation, once per trial (the engine keeps them per run)."""
+
+    def __init__(self, criteria: Sequence[Criterion]) -> None:
+        self.criteria = tuple(criteria)
+        by_id = {criterion.id: position for position, criterion in enumerate(self.criteria)}
+        children: dict[str, list[int]] = {}
+        for position, criterion in enumerate(self.criteria):
+            if criterion.group is not None and criterion.group in by_id:
+                children.setdefault(criterion.group, []).append(position)
+        owner: dict[str, int] = {}
+        kids_of: dict[int, tuple[int, ...]] = {}
+        order: list[int] = []
+        on_stack: set[int] = set()
+
+        def visit(position: int) -> int:
+            # the order and sharing of the recursive evaluation: a criterion whose id is
+            # already evaluated shows that result; children are evaluated before parents
+            identifier = self.criteria[position].id
+            if identifier not in owner:
+                if position in on_stack:
+                    raise ValueError(f"criteria group {identifier!r} contains itself")
+                on_stack.add(position)
+                if isinstance(self.criteria[position].rule, GroupRule):
+                    kids_of[position] = tuple(visit(kid) for kid in children.get(identifier, []))
+                on_stack.discard(position)
+                order.append(position)
+                owner[identifier] = position
+            return owner[identifier]
+
+        sources = [visit(position) for position in range(len(self.criteria))]
+        self.nodes = tuple(self._node(position, kids_of.get(position, ())) for position in order)
+        shown = []
+        for source in sources:
+            group = self.criteria[source].group
+            parent = owner[group] if group is not None and group in by_id else None
+            shown.append(_Shown(source, parent, group is None or group not in by_id))
+        self.shown = tuple(shown)
+        self.size = len(self.criteria)
+        # per pair, only rule answers and groups are filled in; fixed answers are copied
+        template: list[Answer] = [("not_evaluable", "")] * self.size
+        for node in self.nodes:
+            if node.fixed is not None:
+                template[node.position] = node.fixed
+        self.template = template
+        self.rule_keys = tuple((node.position, node.key) for node in self.nodes if node.key)
+        self.groups = tuple(node for node in self.nodes if node.group is not None)
+        # records by (position, answer): most answers that recur across patients are the
+        # same ("no recorded condition is …"), and records are immutable, so they are shared
+        self._records: dict[tuple[int, Answer], CriterionResult] = {}
+        # what the verdict reads: each top-level result's source, wanted and unwanted status
+        self.tops = tuple(
+            (item.source, _WANTED[kind], _UNWANTED[kind])
+            for item in shown
+            if item.top
+            for kind in (self.criteria[item.source].kind,)
+        )
+
+    def _node(self, position: int, kids: tuple[int, ...]) -> _Node:
+        criterion = self.criteria[position]
+        rule = criterion.rule
+        if rule is None:
+            fixed: Answer = ("not_evaluable", criterion.reason or "to be checked by a person")
+            return _Node(position, criterion, None, None, (), (), fixed)
+        if isinstance(rule, GroupRule):
+            kid_ids = tuple(self.criteria[kid].id for kid in kids)
+            return _Node(position, criterion, None, rule, kids, kid_ids, None)
+        prepared, allergy = prepare_rule(rule, criterion)
+        return _Node(position, criterion, _key(prepared, allergy), None, (), (), None)
+
+    def answers(self, memo: PatientMemo) -> list[Answer]:
+        """Each position's own answer (before group settling), for one patient."""
+        answers = self.template.copy()
+        known = memo.answers
+        for position, key in self.rule_keys:
+            found = known.get(key)
+            answers[position] = memo.answer(key) if found is None else found
+        # rules depend on nothing else; groups come children first
+        for node in self.groups:
+            answers[node.position] = _group_answer(node, answers, memo.facts)
+        return answers
+
+    def results(self, answers: Sequence[Answer]) -> list[CriterionResult]:
+        """The per-criterion records, settled: a group that does not concern the
+        patient answers for its parts too (no questions)."""
+        own: dict[int, CriterionResult] = {}
+        settled = []
+        for shown in self.shown:
+            result = own.get(shown.source)
+            if result is None:
+                result = own[shown.source] = self._record(shown.source, answers[shown.source])
+            if shown.parent is None and result.group is not None:
+                result = replace(result, group=None)  # its parent is missing: judged alone
+            elif shown.parent is not None:
+                status, evidence = answers[shown.parent]
+                if evidence.startswith(NOT_CONCERNED):
+                    result = replace(result, status=status, evidence=evidence, question=None)
+            settled.append(result)
+        return settled
+
+    def _record(self, position: int, answer: Answer) -> CriterionResult:
+        found = self._records.get((position, answer))
+        if found is None:
+            found = _record(self.criteria[position], answer)
+            if len(self._records) >= _RECORDS_KEPT:  # bounded; recurring answers come back
+                self._records.clear()
+            self._records[position, answer] = found
+        return found
+
+    def reasons(self, answers: Sequence[Answer]) -> list[CriterionResult]:
+        """The top-level results that fail, without building the others."""
+        failing = []
+        for shown in self.shown:
+            criterion = self.criteria[shown.source]
+            if shown.top and answers[shown.source][0] == _UNWANTED[criterion.kind]:
+                result = self._record(shown.source, answers[shown.source])
+                failing.append(replace(result, group=None) if result.group else result)
+        return failing
+
+
+_RECORDS_KEPT = 64
+_WANTED: dict[str, Status] = {"inclusion": "met", "exclusion": "not_met"}
+_UNWANTED: dict[str, Status] = {"inclusion": "not_met", "exclusion": "met"}
+
+
+def tally(
+    plan: CriteriaPlan | None, answers: Sequence[Answer], registry: Sequence[Answer]
+) -> tuple[Verdict, int]:
+    """The verdict and the number of top-level unknowns, from statuses alone.
+
+    *registry* are the implicit inclusion checks (age, sex); *plan* None is a
+    trial whose criteria are not parsed yet (one unknown inclusion criterion).
+    """
+    failed, favourable, unknowns = False, True, 0
+    for status, _ in registry:  # inclusion criteria
+        if status == "not_met":
+            failed = True
+        elif status == "unknown":
+            favourable = False
+            unknowns += 1
+    if plan is None:
+        favourable = False
+        unknowns += 1
+    else:
+        for source, wanted, unwanted in plan.tops:
+            status = answers[source][0]
+            if status == unwanted:
+                failed = True
+            elif status != wanted and status != "not_evaluable":
+                favourable = False
+                unknowns += status == "unknown"
+    if failed:
+        return "ineligible", unknowns
+    return ("eligible" if favourable else "possible"), unknowns
+
+
+def _record(criterion: Criterion, answer: Answer) -> CriterionResult:
+    status, evidence = answer
+    return CriterionResult(
+        id=criterion.id,
+        kind=criterion.kind,
+        text=criterion.text,
+        status=status,
+        evidence=evidence,
+        category=criterion.category,
+        group=criterion.group,
+        question=question_for(criterion.kind, criterion.text, status),
+    )
+
+
+def _group_answer(node: _Node, answers: Sequence[Answer], facts: PatientFacts) -> Answer:
+    rule = node.group
+    assert rule is not None
+    kind = node.criterion.kind
+    trivially: Status = "met" if kind == "inclusion" else "not_met"
+    outside = outside_scope(rule, facts)
+    if outside is not None:
+        return trivially, f"{NOT_CONCERNED}{outside}"
+    statuses = [answers[kid][0] for kid in node.kids if answers[kid][0] != "not_evaluable"]
+    if not statuses:
+        return "not_evaluable", "every part is checked by a person"
+    combined = kleene_all(statuses) if rule.logic == "all" else kleene_any(statuses)
+    shown = zip(node.kid_ids, node.kids, strict=True)
+    evidence = "; ".join(f"{kid_id}: {answers[kid][0]}" for kid_id, kid in shown)
+    scope_unsure = rule.applies_to is not None and facts.profile.sex is None
+    if scope_unsure and combined != trivially:
+        return "unknown", evidence + "; sex not recorded, so it may not apply"
+    return combined, evidence
+
+
+def outside_scope(rule: GroupRule, facts: PatientFacts) -> str | None:
+    sex, age = facts.profile.sex, facts.profile.age
+    if rule.applies_to in ("women_of_childbearing_potential", "female") and sex == "male":
+        return "male"
+    if rule.applies_to == "male" and sex == "female":
+        return "female"
+    is_wocbp_rule = rule.applies_to == "women_of_childbearing_potential"
+    if is_wocbp_rule and sex == "female" and age is not None and age > CHILDBEARING_AGE_LIMIT:
+        return f"age {age:g}, taken as not of childbearing potential"
+    return None
+
+
+def kleene_all(statuses: Sequence[str]) -> Status:
+    if "not_met" in statuses:
+        return "not_met"
+    return "unknown" if "unknown" in statuses else "met"
+
+
+def kleene_any(statuses: Sequence[str]) -> Status:
+    if "met" in statuses:
+        return "met"
+    return "unknown" if "unknown" in statuses else "not_met"
+
+
+def question_for(kind: str, text: str, status: str) -> str | None:
+    if status == "unknown":
+        prefix = "Ask: does the patient meet" if kind == "inclusion" else "Ask: does this apply"
+        return f"{prefix} — “{text}”?"
+    if status == "not_evaluable":
+        prefix = "Verify" if kind == "inclusion" else "Verify it does not apply"
+        return f"{prefix}: “{text}”"
+    return None
