@@ -1,8 +1,9 @@
 """Benchmark of the matcher: synthetic patients against thousands of recruiting trials.
 
-The recruiting trials bundled under /work/shared/data/ctgov_v2 (and the
-NCT05935553 example) are multiplied with new ids until there are at least
-``--trials`` of them; each distinct eligibility text is parsed once. Then
+The recruiting trials of the bundled snapshot (`trialmatch/demo_data/ctgov`,
+real ClinicalTrials.gov records, NCT05935553 among them) are multiplied with
+new ids until there are at least ``--trials`` of them; each distinct
+eligibility text is parsed once. Then
 ``--patients`` synthetic patients are matched in memory, as the match step
 does before storing: candidate retrieval, three-valued evaluation, verdict
 and score for every candidate pair, and the stored criteria document of each
@@ -49,20 +50,16 @@ from matcher.candidates import TrialIndex  # noqa: E402
 from matcher.engine import EngineCounts, match_all  # noqa: E402
 from matcher.synthetic import generate_patients  # noqa: E402
 from nlp_models.records import Criterion  # noqa: E402
+from trialmatch.demo_data.ctgov import load_snapshot_studies  # noqa: E402
 
-DATA = Path("/work/shared/data/ctgov_v2")
-EXAMPLE = Path("/work/shared/examples/NCT05935553.json")
 URL = "https://clinicaltrials.gov/api/v2/studies"
 
 
 def bundled_trials() -> list[Trial]:
     found: dict[str, Trial] = {}
-    for path in [*sorted(DATA.rglob("*.json")), EXAMPLE]:
-        try:
-            for trial in parse_ctgov(path.read_bytes(), URL):
-                found[trial.trial_id] = trial
-        except Exception as exc:  # a fixture this source refuses (legacy, filtered)
-            print(f"skipped {path.name}: {exc.__class__.__name__}", file=sys.stderr)
+    for study in load_snapshot_studies():
+        for trial in parse_ctgov(study, URL):
+            found[trial.trial_id] = trial
     return [trial for trial in found.values() if trial.is_matchable]
 
 

@@ -24,8 +24,8 @@ from nlp_models.records import (
     Rule,
 )
 
-EXAMPLE = Path("/work/shared/examples/NCT05935553.json")
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "patients"
+EXAMPLE = FIXTURES.parent / "ctgov" / "NCT05935553.json"
 TODAY = date(2026, 11, 24)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,9 @@ from matcher.profiles import profile_from_dict
 from trialmatch.errors import ProfileError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "patients"
-SYNTHEA = Path("/work/shared/data/fhir_r4_synthea")
+# shared/ sits beside the repository (in CI too); TRIALMATCH_SHARED overrides.
+SHARED = Path(os.environ.get("TRIALMATCH_SHARED", Path(__file__).resolve().parents[3] / "shared"))
+SYNTHEA = SHARED / "data" / "fhir_r4_synthea"
 TODAY = date(2026, 11, 24)
 
 
