@@ -5,10 +5,15 @@ Run::
     .venv/bin/python bench/nlp_speed.py [--min-texts 1000] [--workers 1 2]
 
 The texts are every ClinicalTrials.gov eligibility section under
-/work/shared/data (API v2 records and exports) plus every Chia trial
-(inclusion and exclusion files joined under their headers), repeated until
-there are at least ``--min-texts``. The pipeline is built before timing; the
-figures are wall-clock for ``parse_eligibility`` on every text.
+``$TRIALMATCH_SHARED/data`` (default: ``shared/`` beside the repository; API v2
+records and exports) plus every Chia trial (inclusion and exclusion files
+joined under their headers), repeated until there are at least
+``--min-texts``. The pipeline is built before timing; the figures are
+wall-clock for `nlp_models.batch.parse_many` (the path of ``trialmatch
+parse``) on every text, with ``--workers`` processes. Each line carries the
+1-minute load average before and after it: on a shared machine the wall-clock
+figure is only comparable between runs at similar load; "per CPU-second" is
+less sensitive to it.
 """
 
 from __future__ import annotations
@@ -21,13 +26,17 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+# $TRIALMATCH_SHARED, else shared/ beside the repository (as CI's fresh clone has it)
+from shared_data import SHARED
 
 from nlp_models import PARSER_VERSION
 from nlp_models.batch import parse_many
 from nlp_models.pipeline import get_pipeline
 
-DATA = Path("/work/shared/data")
+DATA = SHARED / "data"
 CHIA = DATA / "annotated_criteria" / "chia" / "chia_without_scope"
 
 
@@ -63,7 +72,12 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def _load() -> float:
+    return os.getloadavg()[0]
+
+
 def measure(label: str, texts: list[str], workers: int) -> None:
+    load_before = _load()
     started, cpu_started = time.perf_counter(), _cpu_seconds()
     outcomes = parse_many(texts, workers=workers)
     elapsed = time.perf_counter() - started
@@ -74,7 +88,8 @@ def measure(label: str, texts: list[str], workers: int) -> None:
         f"{label:<28} workers={workers}  {len(texts):>5} trials  {criteria:>6} criteria  "
         f"{elapsed:6.2f} s  {len(texts) / elapsed:7.1f} trials/s  "
         f"{criteria / elapsed:8.1f} criteria/s  failures={failures}  "
-        f"(CPU {cpu:.2f} s: {len(texts) / cpu:.1f} trials per CPU-second)"
+        f"(CPU {cpu:.2f} s: {len(texts) / cpu:.1f} trials per CPU-second)  "
+        f"load {load_before:.2f} -> {_load():.2f}"
     )
 
 
@@ -86,6 +101,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
     ctgov, chia = ctgov_texts(), chia_texts()
+    if not ctgov or not chia:
+        sys.exit(f"no eligibility texts under {DATA}: set TRIALMATCH_SHARED to the shared folder")
     mixed = ctgov + chia
     repeated = (mixed * (args.min_texts // len(mixed) + 1))[: max(args.min_texts, len(mixed))]
     print(f"parser {PARSER_VERSION}; {os.cpu_count()} CPUs; {len(ctgov)} ClinicalTrials.gov "

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc
 
 from nlp_models.context import ENTITY_KEY, entity_flags
+from nlp_models.doc_text import source_text
 from nlp_models.entities import normalized_of
 from nlp_models.items import Item, split_items
 from nlp_models.pipeline import get_pipeline
@@ -59,46 +60,42 @@ def _check_text(text: str) -> None:
         raise CriteriaParseError("eligibility text looks like binary data, not text")
 
 
-def _entities(doc: Doc | None, offset: int) -> tuple[Entity, ...]:
+def _entities(doc: Doc | None, offset: int) -> tuple[tuple[Entity, ...], tuple[Entity, ...]]:
+    """The entities of one criterion: offsets in the whole text, and in the criterion (rules).
+
+    Both come from one pass over the spans, so each span's label, text and
+    offsets are read from spaCy once (building them twice showed in profiles).
+    """
     if doc is None:
-        return ()
-    found = []
+        return (), ()
+    text = source_text(doc)
+    placed: list[Entity] = []
+    local: list[Entity] = []
     for span in doc.spans.get(ENTITY_KEY, []):
         flags = entity_flags(doc, span)
-        found.append(
-            Entity(
-                type=span.label_,
-                text=span.text,
-                start=offset + span.start_char,
-                end=offset + span.end_char,
-                negated=flags.get("negated", False),
-                historical=flags.get("historical", False),
-                hypothetical=flags.get("hypothetical", False),
-                family=flags.get("family", False),
-                exception=flags.get("exception", False),
-                normalized=normalized_of(doc, span),
-            )
+        label, start, end = span.label_, span.start_char, span.end_char
+        fields = (
+            flags.get("negated", False),
+            flags.get("historical", False),
+            flags.get("hypothetical", False),
+            flags.get("family", False),
+            flags.get("exception", False),
+            normalized_of(doc, span),
         )
-    return tuple(found)
-
-
-def _local(entities: tuple[Entity, ...], offset: int) -> tuple[Entity, ...]:
-    """The same entities with offsets relative to the criterion text (for the rules)."""
-    return tuple(
-        Entity(e.type, e.text, e.start - offset, e.end - offset, e.negated, e.historical,
-               e.hypothetical, e.family, e.exception, e.normalized)
-        for e in entities
-    )  # fmt: skip
+        mention = text[start:end]  # == span.text: the Doc's text is the criterion text
+        placed.append(Entity(label, mention, offset + start, offset + end, *fields))
+        local.append(Entity(label, mention, start, end, *fields))
+    return tuple(placed), tuple(local)
 
 
 def _criterion(placed: _Placed, text: str, doc: Doc | None) -> Criterion:
     item = placed.item
     criterion_text = text[item.start : item.end]
-    entities = _entities(doc, item.start)
+    entities, local = _entities(doc, item.start)
     if item.children:
         decision = group_decision(criterion_text, placed.kind)
     else:
-        decision = decide(criterion_text, _local(entities, item.start), placed.kind)
+        decision = decide(criterion_text, local, placed.kind)
     return Criterion(
         id=placed.id,
         kind=placed.kind,  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ without it the pipeline runs on rules alone.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from pathlib import Path
@@ -22,6 +23,8 @@ LOG = logging.getLogger(__name__)
 TRAINED_NER = Path(__file__).resolve().parent / "trained" / "chia_ner"
 _LOCK = threading.Lock()
 _PIPELINES: dict[bool, Language] = {}
+# one criterion touching every lazily loaded resource (drug dictionary, lexicons, regexes)
+_WARM_UP_TEXT = "No history of aspirin use >= 10 mg/day within 6 months; HbA1c < 7%."
 
 
 def build_pipeline(*, use_ner: bool = True) -> Language:
@@ -39,8 +42,23 @@ def build_pipeline(*, use_ner: bool = True) -> Language:
 
 
 def get_pipeline(*, use_ner: bool = True) -> Language:
-    """The shared pipeline, built on first use."""
+    """The shared pipeline, built (and warmed) on first use."""
     with _LOCK:
         if use_ner not in _PIPELINES:
-            _PIPELINES[use_ner] = build_pipeline(use_ner=use_ner)
+            nlp = build_pipeline(use_ner=use_ner)
+            nlp(_WARM_UP_TEXT)  # loads the drug dictionary now, before the freeze below
+            _PIPELINES[use_ner] = nlp
+            _freeze_heap()
         return _PIPELINES[use_ner]
+
+
+def _freeze_heap() -> None:
+    """Keep the pipeline's few hundred thousand long-lived objects out of GC scans.
+
+    Without this every full collection during parsing walked the drug
+    dictionary and the lexicons again: about a tenth of the parse time. Forked
+    workers (`nlp_models.batch`) inherit the frozen heap, which also spares
+    its pages from copy-on-write by the collector.
+    """
+    gc.collect()
+    gc.freeze()

@@ -1,19 +1,22 @@
 """The parse step: parse the eligibility text of every trial marked for it, store the criteria.
 
 A trial whose text cannot be parsed is logged, counted and left marked (so a
-later run tries again); it never aborts the run.
+later run tries again); it never aborts the run. Texts are parsed in batches
+by a `nlp_models.batch.ParserPool`: one spaCy pass per chunk of trials rather
+than per trial, on every CPU.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import sqlite_utils
 
 from db import open_database
-from db.criteria import count_pending, iter_pending, store_criteria
+from db.criteria import PendingTrial, count_pending, iter_pending, store_criteria
+from nlp_models.batch import Outcome, ParserPool, default_workers
 from nlp_models.parser import parse_eligibility
 from nlp_models.version import PARSER_VERSION
 from trialmatch.errors import CriteriaParseError, StorageError
@@ -21,6 +24,9 @@ from trialmatch.steps import StepReport
 
 LOG = logging.getLogger(__name__)
 ProgressCallback = Callable[[int, int], None]  # (done, total)
+# trials per parse_many call: enough for every worker to get several chunks,
+# few enough that progress is reported and criteria are stored as it goes
+_BATCH = 512
 
 
 def run_parse_step(
@@ -28,40 +34,86 @@ def run_parse_step(
     *,
     reparse_all: bool = False,
     on_progress: ProgressCallback | None = None,
+    workers: int | None = None,
 ) -> StepReport:
-    """Parse pending trials (every trial with `reparse_all`) and store their criteria."""
+    """Parse pending trials (every trial with `reparse_all`) and store their criteria.
+
+    `workers`: parser processes (default: one per CPU).
+    """
     report = StepReport(
         name="parse", counts={"parsed": 0, "failed": 0, "criteria": 0, "not_evaluable": 0}
     )
     database = open_database(db_path)
+    pool = ParserPool(default_workers() if workers is None else workers)
     try:
         total = count_pending(database, everything=reparse_all)
-        for done, pending in enumerate(iter_pending(database, everything=reparse_all), start=1):
-            _parse_one(database, pending.trial_id, pending.eligibility_text, report)
-            if on_progress is not None:
-                on_progress(done, total)
+        done = 0
+        for batch in _batches(iter_pending(database, everything=reparse_all)):
+            outcomes = _parse_batch(pool, batch)
+            for pending, outcome in zip(batch, outcomes, strict=True):
+                _store_one(database, pending.trial_id, outcome, report)
+                done += 1
+                if on_progress is not None:
+                    on_progress(done, total)
     finally:
+        pool.close()
         database.close()
     LOG.info("parse step: %s", report.counts)
     return report
 
 
-def _parse_one(
-    database: sqlite_utils.Database, trial_id: str, text: str, report: StepReport
-) -> None:
+def _batches(pending: Iterator[PendingTrial]) -> Iterator[list[PendingTrial]]:
+    batch: list[PendingTrial] = []
+    for trial in pending:
+        batch.append(trial)
+        if len(batch) == _BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _parse_batch(pool: ParserPool, batch: list[PendingTrial]) -> list[Outcome | Exception]:
+    texts = [pending.eligibility_text for pending in batch]
     try:
-        criteria = parse_eligibility(text)
-        store_criteria(database, trial_id, criteria, PARSER_VERSION)
-    except (CriteriaParseError, StorageError) as exc:
+        return list(pool.parse(texts))
+    except Exception:  # a bug on one text: parse the batch one by one to isolate it
+        LOG.warning("batch parse failed; parsing its %d trials one by one", len(batch))
+        return [_parse_alone(text) for text in texts]
+
+
+def _parse_alone(text: str) -> Outcome | Exception:
+    try:
+        return parse_eligibility(text)
+    except Exception as exc:  # kept as this trial's failure; the others go on
+        LOG.exception("unexpected failure parsing one trial's text")
+        return exc
+
+
+def _store_one(
+    database: sqlite_utils.Database,
+    trial_id: str,
+    outcome: Outcome | Exception,
+    report: StepReport,
+) -> None:
+    if isinstance(outcome, CriteriaParseError):
+        _record_failure(trial_id, str(outcome), report)
+        return
+    if isinstance(outcome, Exception):
+        _record_failure(trial_id, f"{type(outcome).__name__}: {outcome}", report)
+        return
+    try:
+        store_criteria(database, trial_id, outcome, PARSER_VERSION)
+    except StorageError as exc:
         _record_failure(trial_id, str(exc), report)
         return
     except Exception as exc:  # one bad record must not stop the run; it is kept for a re-run
-        LOG.exception("unexpected failure parsing trial %s", trial_id)
+        LOG.exception("unexpected failure storing trial %s", trial_id)
         _record_failure(trial_id, f"{type(exc).__name__}: {exc}", report)
         return
     report.counts["parsed"] += 1
-    report.counts["criteria"] += len(criteria)
-    report.counts["not_evaluable"] += sum(1 for c in criteria if not c.evaluable)
+    report.counts["criteria"] += len(outcome)
+    report.counts["not_evaluable"] += sum(1 for c in outcome if not c.evaluable)
 
 
 def _record_failure(trial_id: str, message: str, report: StepReport) -> None:
