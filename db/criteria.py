@@ -8,6 +8,7 @@ clears the mark in one transaction.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -93,6 +94,37 @@ def criteria_from_row(row: dict[str, object]) -> list[Criterion]:
     except json.JSONDecodeError as exc:
         raise UnknownRecordVersion(f"criteria document is not JSON: {exc}") from exc
     return criteria_from_document(document)
+
+
+@dataclass(frozen=True)
+class StoredCriteria:
+    """A trial's criteria document as stored, and a version that names it."""
+
+    parser_version: str
+    document: str
+
+    @property
+    def version(self) -> str:
+        # The stored text itself is hashed: no need to rebuild it from records.
+        digest = hashlib.sha256(self.document.encode("utf-8")).hexdigest()
+        return f"{self.parser_version}:{digest[:16]}"
+
+    def criteria(self) -> list[Criterion]:
+        return criteria_from_row({"document": self.document})
+
+
+def stored_criteria_by_trial(
+    database: sqlite_utils.Database, trial_ids: list[str]
+) -> dict[str, StoredCriteria]:
+    """The stored criteria of the given trials, read in one query."""
+    rows = database.execute(
+        "SELECT trial_id, parser_version, document FROM criteria "
+        "WHERE trial_id IN (SELECT value FROM json_each(?))",
+        [json.dumps(trial_ids)],
+    ).fetchall()
+    return {
+        str(trial_id): StoredCriteria(str(version), str(doc)) for trial_id, version, doc in rows
+    }
 
 
 def parser_version_of(database: sqlite_utils.Database, trial_id: str) -> str | None:

@@ -19,6 +19,7 @@ from pathlib import Path
 import sqlite_utils
 
 from crawler.records import MATCHABLE_STATUSES, Trial
+from db import criteria as criteria_store
 from db import matches as match_store
 from db import patients as patient_store
 from db.connection import open_database
@@ -28,6 +29,7 @@ from matcher.engine import EngineCounts, PairOutcome, match_all
 from matcher.profiles import PatientProfile
 from matcher.referrals import ReferralEntry, write_referrals
 from matcher.results import MatchResult
+from nlp_models import PARSER_VERSION, parse_eligibility
 from nlp_models.records import Criterion, criteria_to_document
 from trialmatch.errors import TrialmatchError
 from trialmatch.steps import StepReport
@@ -123,29 +125,31 @@ def _criteria_of(
     database: sqlite_utils.Database, trials: Sequence[Trial], report: StepReport
 ) -> tuple[dict[str, Sequence[Criterion] | None], dict[str, str]]:
     """Each trial's parsed criteria and a version string naming parser and content."""
+    stored = criteria_store.stored_criteria_by_trial(database, [t.trial_id for t in trials])
     criteria: dict[str, Sequence[Criterion] | None] = {}
     versions: dict[str, str] = {}
     parsed_here: dict[str, list[Criterion]] = {}
     for trial in trials:
-        found = _stored_criteria(database, trial.trial_id)
+        found, version = _read_stored(stored.get(trial.trial_id), trial.trial_id)
         if not found and trial.eligibility_text:
             # not parsed yet (or the parse step failed): parse now rather than list blindly
             found = _parse_now(trial.eligibility_text, parsed_here, report)
+            version = _criteria_version(found)
         criteria[trial.trial_id] = found
-        versions[trial.trial_id] = _criteria_version(found)
+        versions[trial.trial_id] = version
     return criteria, versions
 
 
-def _stored_criteria(database: sqlite_utils.Database, trial_id: str) -> list[Criterion] | None:
+def _read_stored(
+    stored: criteria_store.StoredCriteria | None, trial_id: str
+) -> tuple[list[Criterion] | None, str]:
+    if stored is None:
+        return None, _criteria_version(None)
     try:
-        from db.criteria import load_criteria
-    except ImportError:
-        return None
-    try:
-        return list(load_criteria(database, trial_id))
-    except (TrialmatchError, LookupError) as exc:
-        LOG.info("no stored criteria for %s: %s", trial_id, exc.__class__.__name__)
-        return None
+        return stored.criteria(), stored.version
+    except TrialmatchError as exc:
+        LOG.info("stored criteria of %s unreadable: %s", trial_id, exc.__class__.__name__)
+        return None, _criteria_version(None)
 
 
 def _parse_now(
@@ -153,10 +157,8 @@ def _parse_now(
 ) -> list[Criterion] | None:
     if text not in cache:
         try:
-            from nlp_models import parse_eligibility
-
             cache[text] = list(parse_eligibility(text))
-        except (ImportError, TrialmatchError) as exc:
+        except TrialmatchError as exc:
             report.errors.append(f"criteria could not be parsed: {exc}")
             return None
     return cache[text]
@@ -165,8 +167,6 @@ def _parse_now(
 def _criteria_version(criteria: Sequence[Criterion] | None) -> str:
     if criteria is None:
         return "unparsed"
-    from nlp_models import PARSER_VERSION
-
     document = criteria_to_document(list(criteria), PARSER_VERSION)
     digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode("utf-8")).hexdigest()
     return f"{PARSER_VERSION}:{digest[:16]}"
