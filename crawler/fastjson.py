@@ -1,4 +1,4 @@
-"""JSON for big pages: orjson when installed, the standard library otherwise.
+"""JSON for big pages, through orjson; the one definition of canonical JSON.
 
 A list page of 1,000 studies is about 30 MB; decoding it and re-encoding
 each study in canonical form (sorted keys, compact, UTF-8) for its content
@@ -13,17 +13,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-try:
-    import orjson
-except ImportError:  # pragma: no cover - exercised where orjson is not installed
-    orjson = None  # type: ignore[assignment]
+import orjson
 
 
 def loads(data: bytes | str) -> Any:
     """Decode JSON; raises `json.JSONDecodeError` (orjson's error subclasses it)."""
-    if orjson is not None:
-        return orjson.loads(data)
-    return json.loads(data)
+    return orjson.loads(data)
 
 
 def canonical_dumps(document: Any) -> str:
@@ -33,20 +28,18 @@ def canonical_dumps(document: Any) -> str:
 
 def canonical_bytes(document: Any) -> bytes:
     """`canonical_dumps` as UTF-8 bytes: what is hashed and stored, with no str in between."""
-    if orjson is not None:
-        try:
-            return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
-        except TypeError:  # e.g. an integer beyond 64 bits: let the standard library try
-            pass
+    try:
+        return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # e.g. an integer beyond 64 bits: the standard library copes
+        pass
     text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return text.encode("utf-8")
 
 
 def dumps(document: Any) -> str:
     """Compact JSON with non-ASCII as is (so FTS5 sees words, not ``\\u`` escapes)."""
-    if orjson is not None:
-        try:
-            return orjson.dumps(document).decode("utf-8")
-        except TypeError:
-            pass
+    try:
+        return orjson.dumps(document).decode("utf-8")
+    except TypeError:
+        pass
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False)

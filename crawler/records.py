@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from crawler import fastjson
 
 # Statuses whose studies are offered to patients; ENROLLING_BY_INVITATION is
 # stored but never matched, since the sponsor picks who enrols.
@@ -109,5 +110,4 @@ class Trial:
     @property
     def content_hash(self) -> str:
         """Hash of the raw registry record: same record, same hash, no rewrite."""
-        canonical = json.dumps(self.raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return hashlib.sha256(fastjson.canonical_bytes(self.raw)).hexdigest()
