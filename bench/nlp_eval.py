@@ -38,7 +38,7 @@ import chia_corpus
 from shared_data import SHARED
 
 from nlp_models import parse_eligibility
-from nlp_models.records import AgeRule
+from nlp_models.records import AgeRule, Criterion, GroupRule
 
 CTGOV_DIR = SHARED / "data" / "ctgov_v2"
 TYPES = tuple(chia_corpus.CHIA_TYPES.values())
@@ -161,11 +161,26 @@ def _ctgov_records() -> list[dict[str, object]]:
 
 
 def _parsed_ages(text: str) -> AgeRule | None:
-    """The first top-level inclusion age rule: the one a registry's age fields mirror."""
-    for criterion in parse_eligibility(text):
-        top_inclusion = criterion.kind == "inclusion" and criterion.group is None
-        if top_inclusion and isinstance(criterion.rule, AgeRule):
-            return criterion.rule
+    """The first inclusion age rule every patient must meet: the one a registry's age fields mirror.
+
+    That is a top-level rule, or one inside groups that all require every child
+    of everyone ("Age: 18 to 75 years", "Adult females 18 years or older").
+    """
+    criteria = parse_eligibility(text)
+    by_id = {criterion.id: criterion for criterion in criteria}
+
+    def binding(criterion: Criterion) -> bool:
+        parent = by_id.get(criterion.group) if criterion.group else None
+        if parent is None:
+            return criterion.group is None
+        rule = parent.rule
+        required = isinstance(rule, GroupRule) and rule.logic == "all" and not rule.applies_to
+        return required and binding(parent)
+
+    for criterion in criteria:
+        rule = criterion.rule
+        if criterion.kind == "inclusion" and isinstance(rule, AgeRule) and binding(criterion):
+            return rule
     return None
 
 

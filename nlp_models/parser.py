@@ -3,7 +3,9 @@
 Sections (`nlp_models.sections`) -> list items and sub-items
 (`nlp_models.items`) -> one spaCy pass over every item (`nlp_models.pipeline`)
 -> entities with context -> a category and rule per item
-(`nlp_models.rule_builder`). Parents of sub-items become groups.
+(`nlp_models.rule_builder`). Parents of sub-items become groups, and so
+does an item that states several checks: each check becomes a child
+criterion (``I3.r1``, ``I3.r2``) with the part of the text it reads.
 """
 
 from __future__ import annotations
@@ -88,7 +90,8 @@ def _entities(doc: Doc | None, offset: int) -> tuple[tuple[Entity, ...], tuple[E
     return tuple(placed), tuple(local)
 
 
-def _criterion(placed: _Placed, text: str, doc: Doc | None) -> Criterion:
+def _criteria(placed: _Placed, text: str, doc: Doc | None) -> Iterator[Criterion]:
+    """The item's criterion, then one child per check when it states several."""
     item = placed.item
     criterion_text = text[item.start : item.end]
     entities, local = _entities(doc, item.start)
@@ -96,7 +99,7 @@ def _criterion(placed: _Placed, text: str, doc: Doc | None) -> Criterion:
         decision = group_decision(criterion_text, placed.kind)
     else:
         decision = decide(criterion_text, local, placed.kind)
-    return Criterion(
+    yield Criterion(
         id=placed.id,
         kind=placed.kind,  # type: ignore[arg-type]
         text=criterion_text,
@@ -108,6 +111,17 @@ def _criterion(placed: _Placed, text: str, doc: Doc | None) -> Criterion:
         rule=decision.rule,
         reason=decision.reason,
     )
+    for number, part in enumerate(decision.parts, start=1):
+        yield Criterion(
+            id=f"{placed.id}.r{number}",  # "r": a check of the item, not one of its sub-items
+            kind=placed.kind,  # type: ignore[arg-type]
+            text=criterion_text[part.start : part.end],
+            start=item.start + part.start,
+            end=item.start + part.end,
+            category=part.category,
+            group=placed.id,
+            rule=part.rule,
+        )
 
 
 def _all_placed(text: str) -> list[_Placed]:
@@ -167,6 +181,10 @@ def parse_texts(texts: list[str]) -> list[list[Criterion] | CriteriaParseError]:
     return [
         placed
         if isinstance(placed, CriteriaParseError)
-        else [_criterion(entry, text, docs.get(id(entry))) for entry in placed]
+        else [
+            criterion
+            for entry in placed
+            for criterion in _criteria(entry, text, docs.get(id(entry)))
+        ]
         for text, placed in zip(texts, placements, strict=True)
     ]

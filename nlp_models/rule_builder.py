@@ -5,6 +5,10 @@ test" is not taken for a test to schedule); then what only a person can
 check (consent, social security, the investigator's judgement, willingness,
 contraception, driving, …); then age, sex, measurements, drugs and
 conditions.
+
+A criterion that states several checks ("ALT and AST ≤ 2.5 x ULN", "women
+aged 18 to 45 years", "age outside 18 to 65 years") gets a `GroupRule` and
+one `RulePart` per check; the parser turns the parts into child criteria.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from functools import cache
 from pathlib import Path
 
 from nlp_models.records import (
+    AgeRule,
     ConditionRule,
     Entity,
     GroupRule,
@@ -25,9 +30,9 @@ from nlp_models.records import (
     Rule,
 )
 from nlp_models.rule_condition import allergy_rule, condition_rule
-from nlp_models.rule_measurement import measurement_rule
+from nlp_models.rule_measurement import measurement_findings
 from nlp_models.rule_medication import medication_rule
-from nlp_models.rule_person import age_rule, pregnancy_rule, sex_rule
+from nlp_models.rule_person import AgesOutside, age_rule, pregnancy_rule, sex_rule
 
 NegatableRule = ConditionRule | MedicationRule | MeasurementRule | PregnancyRule
 NOT_EVALUABLE_FILE = Path(__file__).resolve().parent / "data" / "not_evaluable.json"
@@ -42,8 +47,9 @@ _CHILDBEARING = re.compile(
     r"pregnant",
     re.IGNORECASE,
 )
-_FEMALE_ONLY = re.compile(r"^\W*(?:for\s+)?(?:female|women|woman)\b", re.IGNORECASE)
-_MALE_ONLY = re.compile(r"^\W*(?:for\s+)?(?:male|men|man)\b", re.IGNORECASE)
+_EITHER_SEX = r"(?!\s*(?:/|,|or\b|and\b|&)\s*(?:fe)?(?:males?|men|man|women|woman)\b)"
+_FEMALE_ONLY = re.compile(rf"^\W*(?:for\s+)?(?:females?|women|woman)\b{_EITHER_SEX}", re.I)
+_MALE_ONLY = re.compile(rf"^\W*(?:for\s+)?(?:males?|men|man)\b{_EITHER_SEX}", re.I)
 _CONDITION_CUE = re.compile(
     r"^\W*(?:(?:a\s+|any\s+)?(?:known\s+|documented\s+|confirmed\s+|prior\s+|previous\s+)?"
     r"(?:history|diagnosis|presence|evidence)\s+of|patients?\s+with|subjects?\s+with|"
@@ -53,10 +59,21 @@ _CONDITION_CUE = re.compile(
 
 
 @dataclass(frozen=True)
+class RulePart:
+    """One check of a criterion that states several; offsets are in the criterion text."""
+
+    category: str
+    rule: Rule
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Decision:
     category: str
     rule: Rule | None
     reason: str | None = None
+    parts: tuple[RulePart, ...] = ()
 
 
 @cache
@@ -87,7 +104,13 @@ def group_decision(text: str, kind: str) -> Decision:
         applies_to = "female"
     elif _MALE_ONLY.search(text):
         applies_to = "male"
-    return Decision("group", GroupRule(logic=logic, applies_to=applies_to))  # type: ignore[arg-type]
+    group = GroupRule(logic=logic, applies_to=applies_to)  # type: ignore[arg-type]
+    own_age = age_rule(text) if logic == "all" and applies_to is None else None
+    if isinstance(own_age, AgeRule):
+        # "A man or woman, 20 years of age or above … who meets all the following": the
+        # parent's own age limit is one more check that must hold with its sub-items
+        return Decision("group", group, parts=(RulePart("age", own_age, 0, len(text)),))
+    return Decision("group", group)
 
 
 _REQUIREMENT_NEGATION = re.compile(r"\b(?:must|should|shall|may|will)\s+not\b|\bcannot\b", re.I)
@@ -100,7 +123,7 @@ def decide(text: str, entities: tuple[Entity, ...], kind: str = "inclusion") -> 
     prior chemotherapy") names what excludes: its negation is the section's,
     not the fact's.
     """
-    decision = _decide(text, entities)
+    decision = _decide(text, entities, kind)
     rule = decision.rule
     negated_fact = isinstance(rule, NegatableRule) and rule.negated
     if kind == "exclusion" and negated_fact and _REQUIREMENT_NEGATION.search(text):
@@ -129,33 +152,64 @@ _SUBGROUP_REQUIREMENT = re.compile(
 )
 
 
-def _decide(text: str, entities: tuple[Entity, ...]) -> Decision:
+def _decide(text: str, entities: tuple[Entity, ...], kind: str) -> Decision:
     if _OBSTETRIC.search(text):
         return Decision("not_evaluable", None, "obstetric history")
     pregnancy = pregnancy_rule(text)
+    age = age_rule(text)
     if pregnancy is not None:
+        if kind == "inclusion" and isinstance(age, AgeRule):
+            # "non-pregnant female subjects (20-65 years of age)": both must hold
+            return _all_parts(text, [("pregnancy", pregnancy), ("age", age)])
         return Decision("pregnancy", pregnancy)
     allergy = allergy_rule(text, entities)
     if allergy is not None:
         return Decision("condition", allergy)
-    age = age_rule(text)
+    if isinstance(age, AgesOutside):
+        whole = len(text)
+        parts = (RulePart("age", age.below, 0, whole), RulePart("age", age.above, 0, whole))
+        return Decision("age", GroupRule(logic="any"), parts=parts)
     if age is not None:  # "must be >18 years of age at the time of signing the consent"
+        sex = sex_rule(_AGE_WORDS.sub(" ", text)) if kind == "inclusion" else None
+        if sex is not None and len(sex.allowed) == 1:  # "adult females 18 years or older"
+            return _all_parts(text, [("sex", sex), ("age", age)])
         return Decision("age", age)
     reason = not_evaluable_reason(text)
     if reason is not None:
         return Decision("not_evaluable", None, reason)
     if _SUBGROUP_REQUIREMENT.search(text):
         return Decision("not_evaluable", None, "requirement on a subgroup of patients")
-    return _evaluable(text, entities)
+    return _evaluable(text, entities, kind)
 
 
-def _evaluable(text: str, entities: tuple[Entity, ...]) -> Decision:
+# an age phrase, taken out before asking whether the rest of the criterion only names a sex
+_AGE_WORDS = re.compile(
+    r"\b(?:\d+(?:\.\d+)?|years?|yrs?|months?|old(?:er)?|younger|above|over|under|below|"
+    r"age[ds]?|of|to|or|and|at|least|more|less|than|equal|inclusive|between)\b|[≥≤<>=+()\-–]",
+    re.IGNORECASE,
+)
+
+
+def _all_parts(text: str, checks: list[tuple[str, Rule]]) -> Decision:
+    parts = tuple(RulePart(category, rule, 0, len(text)) for category, rule in checks)
+    return Decision(checks[-1][0], GroupRule(logic="all"), parts=parts)
+
+
+def _evaluable(text: str, entities: tuple[Entity, ...], kind: str) -> Decision:
     sex = sex_rule(text)
     if sex is not None:
         return Decision("sex", sex)
-    measurement = measurement_rule(text, entities)
-    if measurement is not None:
-        return Decision("measurement", measurement)
+    findings = measurement_findings(text, entities)
+    if len(findings) == 1:
+        return Decision("measurement", findings[0].rule)
+    if findings:
+        parts = tuple(RulePart("measurement", f.rule, f.start, f.end) for f in findings)
+        between = text[findings[0].start : findings[-1].end]
+        # each exclusion threshold excludes alone; "creatinine ≤ 1.5 mg/dL or creatinine
+        # clearance ≥ 60 mL/min" lets either one include
+        alternatives = kind == "exclusion" or re.search(r"\bor\b", between, re.IGNORECASE)
+        group = GroupRule(logic="any") if alternatives else GroupRule(logic="all")
+        return Decision("measurement", group, parts=parts)
     condition = condition_rule(text, entities)
     if condition is not None and condition.excluding:
         return Decision("condition", condition)  # "dependence … other than benzodiazepines"

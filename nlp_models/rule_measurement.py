@@ -1,12 +1,18 @@
-"""Measurement rules: a lab or vital sign compared with a threshold.
+"""Measurement rules: labs and vital signs compared with thresholds.
 
-The value nearest after the measurement name is taken ("ANC ≥ 1,500/mm3",
-"creatinine clearance of at least 60 mL/min", "ALT ≤ 2.5 x ULN"); a range
-gives ``>=`` with an ``upper`` bound; a bare list of scores ("ECOG 0, 1 or
-2") gives ``<=`` its largest value.
+Each value is given to the measurement named nearest before it ("ANC ≥
+1,500/mm3", "creatinine clearance of at least 60 mL/min", "ALT ≤ 2.5 x
+ULN"); measurements listed just before it share it ("ALT and AST ≤ 2.5 x
+ULN", "AST/ALT > 3 x ULN"). A range gives ``>=`` with an ``upper`` bound; a
+bare list of scores ("ECOG 0, 1 or 2") gives ``<=`` its largest value. One
+criterion may name several measurements, each with its own rule
+("ANC ≥ 1500/mm3, platelets ≥ 100,000/mm3 and hemoglobin ≥ 9 g/dL").
 """
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
 
 from nlp_models.records import Entity, MeasurementRule
 from nlp_models.temporal import find_temporal
@@ -14,6 +20,20 @@ from nlp_models.values import ValueMention, find_values
 
 _MAX_GAP_CHARS = 60
 _TIME_UNITS = frozenset({"years", "months", "weeks", "days", "hours"})
+# what may stand between measurements that share the value after them
+_COORDINATION = re.compile(
+    r"^\s*(?:\([^()]{0,25}\)\s*)?(?:,|/|&|\band/or\b|\band\b|\bor\b)\s*(?:(?:serum|total)\s+)?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class MeasurementFinding:
+    """One measurement rule and the part of the criterion text it reads (name to value)."""
+
+    rule: MeasurementRule
+    start: int
+    end: int
 
 
 def _nearest_measurement(value: ValueMention, measurements: list[Entity]) -> Entity | None:
@@ -22,22 +42,43 @@ def _nearest_measurement(value: ValueMention, measurements: list[Entity]) -> Ent
     return max(before, key=lambda m: m.end, default=None)
 
 
-def measurement_rule(text: str, entities: tuple[Entity, ...]) -> MeasurementRule | None:
-    measurements = [e for e in entities if e.type == "measurement" and e.normalized]
+def measurement_findings(text: str, entities: tuple[Entity, ...]) -> list[MeasurementFinding]:
+    """Every measurement of the criterion with a threshold, once per measurement, in text order."""
+    measurements = sorted(
+        (e for e in entities if e.type == "measurement" and e.normalized), key=lambda e: e.start
+    )
     if not measurements:
-        return None
+        return []
     window = next((m.days for m in find_temporal(text) if m.kind == "window"), None)
     values = [v for v in find_values(text) if v.unit not in _TIME_UNITS]
-    for value in values:
-        named = _nearest_measurement(value, measurements)
-        if named is None or named.normalized is None:
+    owners = [_nearest_measurement(value, measurements) for value in values]
+    found: dict[str, MeasurementFinding] = {}
+    for index, (value, named) in enumerate(zip(values, owners, strict=True)):
+        if named is None or named.normalized is None or named.normalized in found:
             continue
-        following = [v for v in values if v.start >= value.start and
-                     _nearest_measurement(v, measurements) is named]  # fmt: skip
+        following = [v for v, owner in zip(values[index:], owners[index:], strict=True)
+                     if owner is named]  # fmt: skip
         rule = _rule(named.normalized, following, window)
-        if rule is not None:
-            return rule
-    return None
+        if rule is None:
+            continue
+        found[named.normalized] = MeasurementFinding(rule, named.start, value.end)
+        for listed in _listed_before(text, named, measurements):
+            if listed.normalized is not None and listed.normalized not in found:
+                shared = replace(rule, name=listed.normalized)
+                found[listed.normalized] = MeasurementFinding(shared, listed.start, value.end)
+    return sorted(found.values(), key=lambda finding: finding.start)
+
+
+def _listed_before(text: str, named: Entity, measurements: list[Entity]) -> list[Entity]:
+    """Measurements coordinated just before `named` ("ALT and AST", "AST/ALT"), nearest first."""
+    listed: list[Entity] = []
+    head = named
+    for candidate in reversed([m for m in measurements if m.end <= named.start]):
+        if not _COORDINATION.match(text[candidate.end : head.start]):
+            break
+        listed.append(candidate)
+        head = candidate
+    return listed
 
 
 def _rule(name: str, values: list[ValueMention], window: int | None) -> MeasurementRule | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 
 from nlp_models.records import AgeRule, PregnancyRule, SexRule
 from nlp_models.values import ValueMention, find_values
@@ -14,39 +15,86 @@ _AGE_CUE = re.compile(
 )
 _AGE_UNITS = {"years": 1.0, "months": 1 / 12, "weeks": 1 / 52, "days": 1 / 365}
 _OLDER_AFTER = re.compile(
-    r"^\W*(?:of\s+age\s+)?(?:or|and)\s+(?:older|above|over|more|greater|up)|^\s*\+", re.I
+    r"^\W*(?:old\s+|of\s+age\s+)?(?:or|and)\s+(?:older|above|over|more|greater|up)|^\s*\+",
+    re.IGNORECASE,
 )
 _YOUNGER_AFTER = re.compile(
-    r"^\W*(?:of\s+age\s+)?(?:or|and)\s+(?:younger|below|under|less)", re.IGNORECASE
+    r"^\W*(?:old\s+|of\s+age\s+)?(?:or|and)\s+(?:younger|below|under|less)", re.IGNORECASE
 )
+# "greater than to or equal 18 years": registries' wording is not always tidy
+_OR_EQUAL = r"(?:\s+(?:or\s+)?(?:to\s+)?(?:or\s+)?equal(?:\s+to)?)?"
 _LOWER_BEFORE = re.compile(
-    r"(?:over|above|older\s+than|at\s+least|minimum|from)\W*(?:the\s+)?(?:age\s+of\s+)?$", re.I
+    rf"(?:over|above|older\s+than|greater\s+than|more\s+than|at\s+least|minimum|from)"
+    rf"{_OR_EQUAL}\W*(?:the\s+)?(?:age\s+(?:of\s+)?)?$",
+    re.IGNORECASE,
 )
 _UPPER_BEFORE = re.compile(
-    r"(?:under|below|younger\s+than|up\s+to|maximum)\W*(?:the\s+)?(?:age\s+of\s+)?$", re.I
+    rf"(?:under|below|younger\s+than|less\s+than|up\s+to|maximum)"
+    rf"{_OR_EQUAL}\W*(?:the\s+)?(?:age\s+(?:of\s+)?)?$",
+    re.IGNORECASE,
+)
+_STRICT_BEFORE = re.compile(r"over|above|older|greater|more|under|below|younger|less", re.I)
+_INCLUSIVE_BEFORE = re.compile(r"equal|at\s+least|minimum|from|up\s+to|maximum", re.I)
+# "age outside the range of 18 to 65 years", "not between 18 and 65 years of age"
+_OUTSIDE_BEFORE = re.compile(
+    r"\b(?:outside|not\s+(?:be\s+)?(?:between|within|in))\b[^.;]{0,30}$|\bnot\s+(?:be\s+)?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class AgesOutside:
+    """An age range the patient must lie outside of: below `below.max` or above `above.min`."""
+
+    below: AgeRule
+    above: AgeRule
+
+
+# "younger than 18 or older than 75 years": the first number borrows the unit after it
+_SHARED_UNIT_GAP = re.compile(
+    r"^\s*(?:(?:years?|yrs?)\s+)?(?:or|and|to)\s+(?:[a-z]+\s+){0,2}$", re.IGNORECASE
 )
 
 
 def _age_values(text: str) -> list[ValueMention]:
+    found = find_values(text)
     values = []
-    for value in find_values(text):
+    for index, value in enumerate(found):
+        following = found[index + 1] if index + 1 < len(found) else None
         if value.unit in _AGE_UNITS or (
             value.unit is None and re.search(r"\bage[ds]?\W{0,12}$", text[: value.start], re.I)
         ):
             values.append(value)
+        elif (
+            value.unit is None
+            and following is not None
+            and following.unit in _AGE_UNITS
+            and _SHARED_UNIT_GAP.match(text[value.end : following.start])
+        ):
+            values.append(replace(value, unit=following.unit))
     return values
 
 
-def age_rule(text: str) -> AgeRule | None:
-    """'Patients aged ≥ 18 years to ≤ 65 years' -> AgeRule(min=18, max=65)."""
+def age_rule(text: str) -> AgeRule | AgesOutside | None:
+    """'Patients aged ≥ 18 years to ≤ 65 years' -> AgeRule(min=18, max=65).
+
+    'Age outside 18 to 65 years' and 'younger than 18 or older than 65 years'
+    give `AgesOutside`.
+    """
     if not _AGE_CUE.search(text):
         return None
     bounds: dict[str, tuple[float, bool]] = {}
     for value in _age_values(text):
         scale = _AGE_UNITS.get(value.unit or "years", 1.0)
         if value.comparator == "range" and value.upper is not None:
-            bounds.setdefault("min", (value.value * scale, value.lower_inclusive))
-            bounds.setdefault("max", (value.upper * scale, value.upper_inclusive))
+            youngest, oldest = value.value * scale, value.upper * scale
+            if not bounds and _OUTSIDE_BEFORE.search(text[: value.start]):
+                return AgesOutside(
+                    below=AgeRule(max=_tidy(youngest), max_inclusive=not value.lower_inclusive),
+                    above=AgeRule(min=_tidy(oldest), min_inclusive=not value.upper_inclusive),
+                )
+            bounds.setdefault("min", (youngest, value.lower_inclusive))
+            bounds.setdefault("max", (oldest, value.upper_inclusive))
             continue
         side, inclusive = _side(text, value)
         if side is not None:
@@ -55,7 +103,10 @@ def age_rule(text: str) -> AgeRule | None:
         return None
     low, high = bounds.get("min"), bounds.get("max")
     if low and high and low[0] > high[0]:
-        return None
+        return AgesOutside(
+            below=AgeRule(max=_tidy(high[0]), max_inclusive=high[1]),
+            above=AgeRule(min=_tidy(low[0]), min_inclusive=low[1]),
+        )
     return AgeRule(
         min=None if low is None else _tidy(low[0]),
         max=None if high is None else _tidy(high[0]),
@@ -70,11 +121,19 @@ def _side(text: str, value: ValueMention) -> tuple[str | None, bool]:
     if value.comparator in ("<=", "<"):
         return "max", value.comparator == "<="
     after, before = text[value.end : value.end + 30], text[max(0, value.start - 30) : value.start]
-    if _OLDER_AFTER.search(after) or _LOWER_BEFORE.search(before):
-        return "min", not re.search(r"over|above|older\s+than", before, re.I)
-    if _YOUNGER_AFTER.search(after) or _UPPER_BEFORE.search(before):
-        return "max", not re.search(r"under|below|younger\s+than", before, re.I)
+    lower_before, upper_before = _LOWER_BEFORE.search(before), _UPPER_BEFORE.search(before)
+    if _OLDER_AFTER.search(after) or lower_before:
+        return "min", _inclusive(lower_before)
+    if _YOUNGER_AFTER.search(after) or upper_before:
+        return "max", _inclusive(upper_before)
     return None, True
+
+
+def _inclusive(cue: re.Match[str] | None) -> bool:
+    """'over 18' excludes 18; 'at least 18', '18 or older' and 'over or equal to 18' include it."""
+    if cue is None:
+        return True
+    return bool(_INCLUSIVE_BEFORE.search(cue.group(0))) or not _STRICT_BEFORE.search(cue.group(0))
 
 
 def _tidy(number: float) -> float:

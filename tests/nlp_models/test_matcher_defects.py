@@ -144,13 +144,6 @@ def test_markdown_escaped_comparator_keeps_offsets_and_parses(parse) -> None:  #
     assert find_values("ANC \\>= 1.5 x 10^9/L")[0].comparator == ">="
 
 
-def test_two_labs_one_threshold_gives_one_rule(parse) -> None:  # type: ignore[no-untyped-def]
-    # known limit: one rule per criterion (records.py); the entities keep both labs
-    criterion = _one("ALT and AST ≤ 2.5 x ULN", parse, "inclusion")
-    assert criterion.category == "measurement"
-    assert {e.normalized for e in criterion.entities if e.type == "measurement"} == {"alt", "ast"}
-
-
 def test_dictionary_drug_name_wins_over_a_longer_chia_term(parse) -> None:  # type: ignore[no-untyped-def]
     # "prednisone, or equivalent" is a Chia-derived drug term with no normalised name
     criterion = _one("Current use of prednisone, or equivalent, above 10 mg/day", parse)
