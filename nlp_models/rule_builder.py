@@ -190,6 +190,14 @@ _AGE_WORDS = re.compile(
 )
 
 
+# "or" between checks, not inside one comparator ("40 kg or over", "150 mmHg or less")
+_ALTERNATIVE = re.compile(
+    r"\bor\b(?!\s+(?:over|more|less|above|below|greater|higher|lower|fewer|equal|older|younger|"
+    r"under|up)\b)",
+    re.IGNORECASE,
+)
+
+
 def _all_parts(text: str, checks: list[tuple[str, Rule]]) -> Decision:
     parts = tuple(RulePart(category, rule, 0, len(text)) for category, rule in checks)
     return Decision(checks[-1][0], GroupRule(logic="all"), parts=parts)
@@ -207,7 +215,7 @@ def _evaluable(text: str, entities: tuple[Entity, ...], kind: str) -> Decision:
         between = text[findings[0].start : findings[-1].end]
         # each exclusion threshold excludes alone; "creatinine ≤ 1.5 mg/dL or creatinine
         # clearance ≥ 60 mL/min" lets either one include
-        alternatives = kind == "exclusion" or re.search(r"\bor\b", between, re.IGNORECASE)
+        alternatives = kind == "exclusion" or _ALTERNATIVE.search(between)
         group = GroupRule(logic="any") if alternatives else GroupRule(logic="all")
         return Decision("measurement", group, parts=parts)
     condition = condition_rule(text, entities)

@@ -58,6 +58,9 @@ def measurement_findings(text: str, entities: tuple[Entity, ...]) -> list[Measur
             continue
         following = [v for v, owner in zip(values[index:], owners[index:], strict=True)
                      if owner is named]  # fmt: skip
+        if found and following[0].comparator == "=":
+            continue  # after the first check, a number without a comparator is seldom a
+            # threshold ("CLcr = [140 - age] × weight / (72 × creatinine)")
         rule = _rule(named.normalized, following, window)
         if rule is None:
             continue

@@ -21,8 +21,8 @@ _NUMBER_WORDS = {
 }  # fmt: skip
 NUMBER_WORD = r"(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
 UNIT = (
-    r"(?:x\s*ULN|[x×]\s*(?:the\s+)?(?:upper\s+limit\s+of\s+normal|institutional\s+ULN)|"
-    r"times\s+(?:the\s+)?(?:upper\s+limit\s+of\s+(?:the\s+)?normal|ULN)|ULN|"
+    r"(?:(?:[x×]|times)\s*(?:the\s+)?(?:institutional\s+|local\s+)?(?:upper\s+limits?\s+"
+    r"(?:of\s+)?(?:the\s+)?(?:normal|nl)(?:\s+range)?|ULN)|ULN|"
     r"(?:[x×]\s*)?10\s*(?:\^|\*\*|e)?\s*[0-9⁹³]{1,2}\s*/\s*(?:L|l|µL|uL|μL|mm3|mm³)|"
     r"(?:cells|cell)?\s*/\s*(?:mm3|mm³|mm\^3|µL|uL|μL|mcL|cmm)|G/L|"
     r"mL\s*/\s*min(?:ute)?\s*(?:/\s*1[.,•·]73\s*m(?:2|²|\^2))?|ml\s*/\s*min(?:/1\.73\s*m2)?|"

@@ -201,3 +201,20 @@ def test_split_criteria_survive_storage(parse) -> None:  # type: ignore[no-untyp
     assert criteria_from_document(stored) == criteria
     assert verdict_of(evaluate_criteria(criteria, prepare(profile_from_dict(
         {"id": "P-1", "age": 70})), TODAY)) == "ineligible"  # fmt: skip
+
+
+def test_or_inside_a_comparator_is_no_alternative(parse) -> None:  # type: ignore[no-untyped-def]
+    text = "Body mass index from 18.5 to 25.0 and a body weight of 40.0 kg or over"
+    criteria = _parse(parse, text)
+    assert criteria[0].rule == GroupRule(logic="all")
+    assert [c.rule.name for c in criteria[1:]] == ["bmi", "weight"]  # type: ignore[union-attr]
+
+
+def test_numbers_of_a_formula_are_no_thresholds(parse) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "Creatinine clearance ≥ 30 mL/min, as calculated using the Cockcroft-Gault equation "
+        "(CLcr = [140 - age] × weight (kg) / (72 × serum creatinine))"
+    )
+    criteria = _parse(parse, text)
+    assert len(criteria) == 1
+    assert criteria[0].rule == MeasurementRule("creatinine_clearance", ">=", 30, "mL/min")
