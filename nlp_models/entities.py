@@ -3,8 +3,10 @@
 ``trialmatch_rule_entities`` marks, in ``doc.spans["rules"]``:
 
 * terms of ``data/entity_lexicon.json`` (person, observation, procedure,
-  device, condition), measurement names (``data/measurements.json``) and drug
-  class names (``data/drug_classes/``), with a PhraseMatcher on lower case;
+  device, condition) and ``data/condition_gazetteer.json`` (Chia's train
+  split and ICD-10-CM disease names, see ``bench/build_gazetteer.py``),
+  measurement names (``data/measurements.json``) and drug class names
+  (``data/drug_classes/``), with a PhraseMatcher on lower case;
 * drug names found by the ``drug-named-entity-recognition`` dictionary;
 * values (`nlp_models.values`) and time expressions (`nlp_models.temporal`).
 
@@ -240,7 +242,9 @@ def make_rule_entities(
     data: dict[str, Any] = json.loads(Path(lexicon_file).read_text(encoding="utf-8"))
     terms: dict[str, list[str]] = dict(data["terms"])
     gazetteer = json.loads(Path(gazetteer_file).read_text(encoding="utf-8"))
-    terms["condition"] = sorted({*terms.get("condition", []), *gazetteer["terms"]})
+    terms["condition"] = sorted(
+        {*terms.get("condition", []), *gazetteer["terms"], *gazetteer.get("icd10cm_terms", [])}
+    )
     # Chia-derived drug, procedure and time terms (bench/build_gazetteer.py): entities only, with
     # no normalised name, so the medication rules still rest on the dictionaries
     for entity_type, extra in gazetteer.get("other_types", {}).items():
