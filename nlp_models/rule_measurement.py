@@ -64,12 +64,22 @@ def measurement_findings(text: str, entities: tuple[Entity, ...]) -> list[Measur
         rule = _rule(named.normalized, following, window)
         if rule is None:
             continue
-        found[named.normalized] = MeasurementFinding(rule, named.start, value.end)
+        start = _written_out_start(text, named, measurements)
+        found[named.normalized] = MeasurementFinding(rule, start, value.end)
         for listed in _listed_before(text, named, measurements):
             if listed.normalized is not None and listed.normalized not in found:
                 shared = replace(rule, name=listed.normalized)
                 found[listed.normalized] = MeasurementFinding(shared, listed.start, value.end)
     return sorted(found.values(), key=lambda finding: finding.start)
+
+
+def _written_out_start(text: str, named: Entity, measurements: list[Entity]) -> int:
+    """Where "Body Mass Index (BMI)" starts when the value follows the abbreviation."""
+    for candidate in measurements:
+        same = candidate.normalized == named.normalized and candidate.end <= named.start
+        if same and re.fullmatch(r"\s*[(\[]\s*", text[candidate.end : named.start]):
+            return candidate.start
+    return named.start
 
 
 def _listed_before(text: str, named: Entity, measurements: list[Entity]) -> list[Entity]:

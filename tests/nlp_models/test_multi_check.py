@@ -204,10 +204,11 @@ def test_split_criteria_survive_storage(parse) -> None:  # type: ignore[no-untyp
 
 
 def test_or_inside_a_comparator_is_no_alternative(parse) -> None:  # type: ignore[no-untyped-def]
-    text = "Body mass index from 18.5 to 25.0 and a body weight of 40.0 kg or over"
+    text = "Body mass index (BMI) from 18.5 to 25.0 and a body weight of 40.0 kg or over"
     criteria = _parse(parse, text)
     assert criteria[0].rule == GroupRule(logic="all")
     assert [c.rule.name for c in criteria[1:]] == ["bmi", "weight"]  # type: ignore[union-attr]
+    assert criteria[1].text == "Body mass index (BMI) from 18.5 to 25.0"  # not "BMI) from …"
 
 
 def test_numbers_of_a_formula_are_no_thresholds(parse) -> None:  # type: ignore[no-untyped-def]
