@@ -44,6 +44,23 @@ def iter_pending(
         yield PendingTrial(str(trial_id), text or "")
 
 
+def mark_outdated(database: sqlite_utils.Database, parser_version: str) -> int:
+    """Mark for parsing every trial whose stored criteria another parser version wrote.
+
+    A parser upgrade (a rule fixed, a model retrained) then reaches the trials
+    already parsed on the next run, not only those the registry changed.
+    """
+    sql = (
+        "UPDATE trials SET needs_parse = 1 WHERE needs_parse = 0 AND trial_id IN "
+        "(SELECT trial_id FROM criteria WHERE parser_version IS NOT ?)"
+    )
+    try:
+        with database.conn:
+            return database.execute(sql, [parser_version]).rowcount
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot mark outdated criteria for parsing: {exc}") from exc
+
+
 def count_pending(database: sqlite_utils.Database, *, everything: bool = False) -> int:
     where = "" if everything else "WHERE needs_parse = 1"
     return int(database.execute(f"SELECT count(*) FROM trials {where}").fetchone()[0])

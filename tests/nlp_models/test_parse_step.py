@@ -61,3 +61,20 @@ def test_parse_command(pipeline, db_path: Path) -> None:  # type: ignore[no-unty
     result = CliRunner().invoke(app, ["parse", "--db", str(db_path), "--json"])
     assert result.exit_code == 0, result.output
     assert '"parsed": 1' in result.stdout
+
+
+def test_criteria_of_an_older_parser_are_parsed_again(pipeline, db_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run_parse_step(db_path)
+    database = open_database(db_path)
+    database.execute("UPDATE criteria SET parser_version = 'nlp-0.9.0'")
+    database.conn.commit()
+    database.close()
+    report = run_parse_step(db_path)
+    assert report.counts["outdated"] == 1
+    assert report.counts["parsed"] == 1
+    database = open_database(db_path)
+    assert parser_version_of(database, "NCT05935553") == PARSER_VERSION
+    database.close()
+    # the binary garbage stays marked and fails again; nothing else is parsed
+    counts = run_parse_step(db_path).counts
+    assert (counts["parsed"], counts["failed"], counts["outdated"]) == (0, 1, 0)

@@ -1,5 +1,8 @@
 """The parse step: parse the eligibility text of every trial marked for it, store the criteria.
 
+Trials whose stored criteria an older parser version wrote are marked first,
+so a parser upgrade reaches them without ``--all``.
+
 A trial whose text cannot be parsed is logged, counted and left marked (so a
 later run tries again); it never aborts the run. Texts are parsed in batches
 by a `nlp_models.batch.ParserPool`: one spaCy pass per chunk of trials rather
@@ -15,7 +18,13 @@ from pathlib import Path
 import sqlite_utils
 
 from db import open_database
-from db.criteria import PendingTrial, count_pending, iter_pending, store_criteria
+from db.criteria import (
+    PendingTrial,
+    count_pending,
+    iter_pending,
+    mark_outdated,
+    store_criteria,
+)
 from nlp_models.batch import Outcome, ParserPool, default_workers
 from nlp_models.parser import parse_eligibility
 from nlp_models.version import PARSER_VERSION
@@ -41,11 +50,14 @@ def run_parse_step(
     `workers`: parser processes (default: one per CPU).
     """
     report = StepReport(
-        name="parse", counts={"parsed": 0, "failed": 0, "criteria": 0, "not_evaluable": 0}
+        name="parse",
+        counts={"parsed": 0, "failed": 0, "criteria": 0, "not_evaluable": 0, "outdated": 0},
     )
     database = open_database(db_path)
     pool = ParserPool(default_workers() if workers is None else workers)
     try:
+        if not reparse_all:
+            report.counts["outdated"] = mark_outdated(database, PARSER_VERSION)
         total = count_pending(database, everything=reparse_all)
         done = 0
         for batch in _batches(iter_pending(database, everything=reparse_all)):
