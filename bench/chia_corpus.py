@@ -133,13 +133,31 @@ def is_held_out(trial: str, ordered_trials: list[str]) -> bool:
     return ordered_trials.index(trial) % 5 == 4
 
 
+def is_dev(trial: str, ordered_trials: list[str]) -> bool:
+    """A quarter of the training trials: the development set that chooses training settings."""
+    return ordered_trials.index(trial) % 5 == 0
+
+
+SPLITS = ("train", "heldout", "all", "fit", "dev")
+
+
 def iter_documents(split: str, directory: Path = CHIA_DIR) -> Iterator[ChiaDocument]:
-    """Documents of the ``train`` or ``heldout`` split (or ``all``)."""
+    """Documents of a split: ``train`` and ``heldout`` (never trained on, report on it), or
+    ``all``; ``train`` divides into ``fit`` and ``dev`` for choosing training settings."""
+    if split not in SPLITS:
+        raise ValueError(f"unknown Chia split {split!r}; expected one of {SPLITS}")
     ordered = trial_ids(directory)
     for txt_path in sorted(directory.glob("*.txt")):
         document = read_document(txt_path)
         held = is_held_out(document.trial, ordered)
-        if split == "all" or (split == "heldout") == held:
+        dev = is_dev(document.trial, ordered)
+        if (
+            split == "all"
+            or (split == "heldout" and held)
+            or (split == "train" and not held)
+            or (split == "dev" and dev)
+            or (split == "fit" and not held and not dev)
+        ):
             yield document
 
 

@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import chia_corpus
 from shared_data import SHARED
 
-from nlp_models import parse_eligibility
+from nlp_models import parse_eligibility, pipeline
 from nlp_models.records import AgeRule, Criterion, GroupRule
 
 CTGOV_DIR = SHARED / "data" / "ctgov_v2"
@@ -235,9 +235,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--split", default="heldout", choices=["heldout", "train", "all"])
+    parser.add_argument("--split", default="heldout", choices=chia_corpus.SPLITS)
+    parser.add_argument(
+        "--ner", type=Path, help="a trained NER to use instead of nlp_models/trained/chia_ner"
+    )
     parser.add_argument("--no-ages", action="store_true", help="skip the age agreement check")
     args = parser.parse_args()
+    if args.ner is not None:
+        pipeline.TRAINED_NER = args.ner  # read when the pipeline is first built, below
     evaluate_chia(args.split)
     if not args.no_ages:
         evaluate_ages()
