@@ -27,6 +27,12 @@ _COORDINATION = re.compile(
 )
 
 
+# "Day 1", "visit 2", "cohort 3": a number that names something, not a threshold
+_ORDINAL_BEFORE = re.compile(
+    r"\b(?:day|week|month|visit|cycle|part|phase|cohort|arm|step|dose|version)\s*$", re.I
+)
+
+
 @dataclass(frozen=True)
 class MeasurementFinding:
     """One measurement rule and the part of the criterion text it reads (name to value)."""
@@ -50,7 +56,12 @@ def measurement_findings(text: str, entities: tuple[Entity, ...]) -> list[Measur
     if not measurements:
         return []
     window = next((m.days for m in find_temporal(text) if m.kind == "window"), None)
-    values = [v for v in find_values(text) if v.unit not in _TIME_UNITS]
+    values = [
+        v
+        for v in find_values(text)
+        if v.unit not in _TIME_UNITS
+        and not (v.comparator == "=" and _ORDINAL_BEFORE.search(text[: v.start]))
+    ]
     owners = [_nearest_measurement(value, measurements) for value in values]
     found: dict[str, MeasurementFinding] = {}
     for index, (value, named) in enumerate(zip(values, owners, strict=True)):
@@ -99,6 +110,12 @@ def _rule(name: str, values: list[ValueMention], window: int | None) -> Measurem
     if first.comparator == "range" and first.upper is not None:
         return MeasurementRule(name=name, comparator=">=", value=first.value, upper=first.upper,
                                unit=first.unit, within_days=window)  # fmt: skip
+    ceiling = next((v for v in values[1:] if v.comparator in ("<=", "<")), None)
+    if first.comparator in (">=", ">") and ceiling is not None and ceiling.value >= first.value:
+        # "BMI >= 18.5 and <= 32 kg/m2": one range, the unit written once
+        return MeasurementRule(name=name, comparator=">=", value=first.value,
+                               upper=ceiling.value, unit=first.unit or ceiling.unit,
+                               within_days=window)  # fmt: skip
     if first.comparator != "=":
         return MeasurementRule(name=name, comparator=first.comparator, value=first.value,
                                unit=first.unit, within_days=window)  # fmt: skip

@@ -49,6 +49,7 @@ def test_person_rules(parse, text: str, rule: object) -> None:  # type: ignore[n
          "mL/min/1.73m2"),
         ("Must have an ECOG performance status of 0 or 1.", "ecog", "<=", 1, None),
         ("Creatinine clearance of at least 60 mL/min", "creatinine_clearance", ">=", 60, "mL/min"),
+        ("BMI greater than or equal to (≥) 27.0 kg/m2 at screening", "bmi", ">=", 27, "kg/m2"),
     ],
 )  # fmt: skip
 def test_measurement_rules(  # type: ignore[no-untyped-def]
@@ -99,3 +100,13 @@ def test_opioid_dose_in_morphine_equivalents(parse) -> None:  # type: ignore[no-
 def test_breastfeeding(parse) -> None:  # type: ignore[no-untyped-def]
     rule = _one(parse, "Women who are breastfeeding", "Exclusion").rule
     assert rule == PregnancyRule(states=("lactating",))
+
+
+def test_lower_and_upper_bound_of_one_lab_make_a_range(parse) -> None:  # type: ignore[no-untyped-def]
+    rule = _one(parse, "Body Mass Index (BMI) \\>= 18.5 and \\<= 32 kg/m2").rule
+    assert rule == MeasurementRule("bmi", ">=", 18.5, "kg/m2", upper=32)
+
+
+def test_a_numbered_day_is_no_threshold(parse) -> None:  # type: ignore[no-untyped-def]
+    text = "Treatment with drugs that can prolong the QT interval within 14 days prior to Day 1."
+    assert not isinstance(_one(parse, text, "Exclusion").rule, MeasurementRule)
