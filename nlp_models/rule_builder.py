@@ -169,6 +169,8 @@ def _decide(text: str, entities: tuple[Entity, ...], kind: str) -> Decision:
         whole = len(text)
         parts = (RulePart("age", age.below, 0, whole), RulePart("age", age.above, 0, whole))
         return Decision("age", GroupRule(logic="any"), parts=parts)
+    if age is not None and _AGE_AT_EVENT.search(text):
+        return Decision("not_evaluable", None, "age at an earlier event (onset, diagnosis)")
     if age is not None:  # "must be >18 years of age at the time of signing the consent"
         sex = sex_rule(_AGE_WORDS.sub(" ", text)) if kind == "inclusion" else None
         if sex is not None and len(sex.allowed) == 1:  # "adult females 18 years or older"
@@ -182,6 +184,15 @@ def _decide(text: str, entities: tuple[Entity, ...], kind: str) -> Decision:
     return _evaluable(text, entities, kind)
 
 
+# "less than 50 years of age at the time of migraine onset", "diagnosed before the age of 40":
+# the age at an earlier event, which a profile's current age cannot answer
+_AGE_AT_EVENT = re.compile(
+    r"\bat\s+(?:the\s+)?(?:time\s+of\s+)?(?:(?:the\s+)?first\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:onset|diagnosis|menarche|menopause|first\s+(?:symptoms?|episode|seizure|event))\b|"
+    r"\b(?:onset|diagnos\w+|menarche|menopause)\s+(?:\w+\s+){0,3}?(?:before|after|under|over|"
+    r"prior\s+to|at)\s+(?:the\s+)?age\b|\bage\s+(?:at|of)\s+(?:onset|diagnosis|menarche)\b",
+    re.IGNORECASE,
+)
 # an age phrase, taken out before asking whether the rest of the criterion only names a sex
 _AGE_WORDS = re.compile(
     r"\b(?:\d+(?:\.\d+)?|years?|yrs?|months?|old(?:er)?|younger|above|over|under|below|"

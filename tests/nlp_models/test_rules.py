@@ -110,3 +110,22 @@ def test_lower_and_upper_bound_of_one_lab_make_a_range(parse) -> None:  # type: 
 def test_a_numbered_day_is_no_threshold(parse) -> None:  # type: ignore[no-untyped-def]
     text = "Treatment with drugs that can prolong the QT interval within 14 days prior to Day 1."
     assert not isinstance(_one(parse, text, "Exclusion").rule, MeasurementRule)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Less than 50 years of age at the time of migraine onset.",
+        "Age at onset of symptoms ≥ 60 years",
+        "Women 45 years or older at menopause",
+    ],
+)
+def test_age_at_an_earlier_event_is_for_a_person_to_check(parse, text: str) -> None:  # type: ignore[no-untyped-def]
+    criterion = _one(parse, text)
+    assert criterion.rule is None
+    assert criterion.reason == "age at an earlier event (onset, diagnosis)"
+
+
+def test_age_at_consent_is_the_current_age(parse) -> None:  # type: ignore[no-untyped-def]
+    text = "Aged 18 to 65 years at the time of signing the informed consent"
+    assert _one(parse, text).rule == AgeRule(min=18, max=65)
