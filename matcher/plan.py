@@ -311,7 +311,8 @@ def _group_answer(node: _Node, answers: Sequence[Answer], facts: PatientFacts) -
         return "not_evaluable", "every part is checked by a person"
     combined = kleene_all(statuses) if rule.logic == "all" else kleene_any(statuses)
     shown = zip(node.kid_ids, node.kids, strict=True)
-    evidence = "; ".join(f"{kid_id}: {answers[kid][0]}" for kid_id, kid in shown)
+    # each part's own evidence, so the coordinator sees why without opening the parts
+    evidence = "; ".join(f"{kid_id} {answers[kid][0]}: {answers[kid][1]}" for kid_id, kid in shown)
     scope_unsure = rule.applies_to is not None and facts.profile.sex is None
     if scope_unsure and combined != trivially:
         return "unknown", evidence + "; sex not recorded, so it may not apply"

@@ -219,3 +219,12 @@ def test_numbers_of_a_formula_are_no_thresholds(parse) -> None:  # type: ignore[
     criteria = _parse(parse, text)
     assert len(criteria) == 1
     assert criteria[0].rule == MeasurementRule("creatinine_clearance", ">=", 30, "mL/min")
+
+
+def test_a_split_criterion_explains_itself(parse) -> None:  # type: ignore[no-untyped-def]
+    criteria = _parse(parse, "ANC ≥ 1500/mm3 and platelets ≥ 100,000/mm3")
+    facts = prepare(profile_from_dict({"id": "P-1", "observations": [
+        {"text": "ANC", "value": 2000, "unit": "/mm3", "date": "2026-11-20"}]}))  # fmt: skip
+    parent = evaluate_criteria(criteria, facts, TODAY)[0]
+    assert parent.status == "unknown"
+    assert "I1.r2 unknown: no platelets recorded" in parent.evidence
