@@ -106,7 +106,7 @@ def group_decision(text: str, kind: str) -> Decision:
         applies_to = "male"
     group = GroupRule(logic=logic, applies_to=applies_to)  # type: ignore[arg-type]
     own_age = age_rule(text) if logic == "all" and applies_to is None else None
-    if isinstance(own_age, AgeRule):
+    if isinstance(own_age, AgeRule) and not _AGE_AT_EVENT.search(text):
         # "A man or woman, 20 years of age or above … who meets all the following": the
         # parent's own age limit is one more check that must hold with its sub-items
         return Decision("group", group, parts=(RulePart("age", own_age, 0, len(text)),))
@@ -156,7 +156,7 @@ def _decide(text: str, entities: tuple[Entity, ...], kind: str) -> Decision:
     if _OBSTETRIC.search(text):
         return Decision("not_evaluable", None, "obstetric history")
     pregnancy = pregnancy_rule(text)
-    age = age_rule(text)
+    age = None if _AGE_AT_EVENT.search(text) else age_rule(text)
     if pregnancy is not None:
         if kind == "inclusion" and isinstance(age, AgeRule):
             # "non-pregnant female subjects (20-65 years of age)": both must hold
@@ -169,7 +169,7 @@ def _decide(text: str, entities: tuple[Entity, ...], kind: str) -> Decision:
         whole = len(text)
         parts = (RulePart("age", age.below, 0, whole), RulePart("age", age.above, 0, whole))
         return Decision("age", GroupRule(logic="any"), parts=parts)
-    if age is not None and _AGE_AT_EVENT.search(text):
+    if age is None and _AGE_AT_EVENT.search(text) and age_rule(text) is not None:
         return Decision("not_evaluable", None, "age at an earlier event (onset, diagnosis)")
     if age is not None:  # "must be >18 years of age at the time of signing the consent"
         sex = sex_rule(_AGE_WORDS.sub(" ", text)) if kind == "inclusion" else None

@@ -102,6 +102,8 @@ def age_rule(text: str) -> AgeRule | AgesOutside | None:
     if not bounds:
         return None
     low, high = bounds.get("min"), bounds.get("max")
+    if low and high and low[0] == high[0]:
+        high = None  # "≥ 18 years; under 18 years with a parent's consent": the limit is 18
     if low and high and low[0] > high[0]:
         return AgesOutside(
             below=AgeRule(max=_tidy(high[0]), max_inclusive=high[1]),

@@ -228,3 +228,15 @@ def test_a_split_criterion_explains_itself(parse) -> None:  # type: ignore[no-un
     parent = evaluate_criteria(criteria, facts, TODAY)[0]
     assert parent.status == "unknown"
     assert "I1.r2 unknown: no platelets recorded" in parent.evidence
+
+
+def test_two_age_groups_either_of_which_includes(parse) -> None:  # type: ignore[no-untyped-def]
+    criteria = _parse(parse, "Children under 12 or adults over 65 years")
+    assert criteria[0].rule == GroupRule(logic="any")
+    assert _statuses(criteria, age=8)["I1"] == "met"
+    assert _statuses(criteria, age=40)["I1"] == "not_met"
+
+
+def test_an_age_limit_and_its_exception_keep_the_limit(parse) -> None:  # type: ignore[no-untyped-def]
+    text = "Age ≥ 18 years; participants under 18 years need the consent of a parent"
+    assert _parse(parse, text)[0].rule == AgeRule(min=18)
