@@ -22,7 +22,8 @@ _MAX_GAP_CHARS = 60
 _TIME_UNITS = frozenset({"years", "months", "weeks", "days", "hours"})
 # what may stand between measurements that share the value after them
 _COORDINATION = re.compile(
-    r"^\s*(?:\([^()]{0,25}\)\s*)?(?:,|/|&|\band/or\b|\band\b|\bor\b)\s*(?:(?:serum|total)\s+)?$",
+    r"^\s*[)\]]?\s*(?:\([^()]{0,25}\)\s*)?(?:,|/|&|\band/or\b|\band\b|\bor\b)\s*"
+    r"(?:(?:serum|total)\s+)?$",
     re.IGNORECASE,
 )
 
@@ -80,7 +81,8 @@ def measurement_findings(text: str, entities: tuple[Entity, ...]) -> list[Measur
         for listed in _listed_before(text, named, measurements):
             if listed.normalized is not None and listed.normalized not in found:
                 shared = replace(rule, name=listed.normalized)
-                found[listed.normalized] = MeasurementFinding(shared, listed.start, value.end)
+                begins = _written_out_start(text, listed, measurements)
+                found[listed.normalized] = MeasurementFinding(shared, begins, value.end)
     return sorted(found.values(), key=lambda finding: finding.start)
 
 
@@ -98,7 +100,11 @@ def _listed_before(text: str, named: Entity, measurements: list[Entity]) -> list
     listed: list[Entity] = []
     head = named
     for candidate in reversed([m for m in measurements if m.end <= named.start]):
-        if not _COORDINATION.match(text[candidate.end : head.start]):
+        gap = text[candidate.end : head.start]
+        if candidate.normalized == head.normalized and re.fullmatch(r"\s*[(\[]\s*", gap):
+            head = candidate  # "alanine aminotransferase (ALT)": one mention, written out
+            continue
+        if not _COORDINATION.match(gap):
             break
         listed.append(candidate)
         head = candidate

@@ -61,11 +61,20 @@ def test_two_labs_sharing_one_threshold_get_a_rule_each(parse) -> None:  # type:
         assert child.entities == ()  # the parent keeps the entities: none is counted twice
 
 
-@pytest.mark.parametrize("written", ["ALT/AST < 3 x ULN", "AST (SGOT) and ALT (SGPT) < 3 x ULN"])
+@pytest.mark.parametrize(
+    "written",
+    [
+        "ALT/AST < 3 x ULN",
+        "AST (SGOT) and ALT (SGPT) < 3 x ULN",
+        "Aspartate aminotransferase (AST) and alanine aminotransferase (ALT) < 3 x ULN",
+    ],
+)
 def test_labs_written_as_a_pair(parse, written: str) -> None:  # type: ignore[no-untyped-def]
     criteria = _parse(parse, written)
     names = {c.rule.name for c in criteria if isinstance(c.rule, MeasurementRule)}
     assert names == {"alt", "ast"}
+    assert all(not c.text.startswith(("(", ")")) and c.text[0] != " " for c in criteria)
+    assert not any(")" in c.text[:4] for c in criteria)  # never "AST) and …"
 
 
 def test_each_lab_keeps_its_own_threshold_and_unit(parse) -> None:  # type: ignore[no-untyped-def]
