@@ -40,7 +40,7 @@ from matcher.rules import (
     evaluate_sex,
     prepare_rule,
 )
-from nlp_models.records import AgeRule, Criterion, GroupRule, Rule, SexRule
+from nlp_models.records import HEADING_REASON, AgeRule, Criterion, GroupRule, Rule, SexRule
 
 NOT_CONCERNED = "does not apply: "
 
@@ -294,7 +294,9 @@ def _record(criterion: Criterion, answer: Answer) -> CriterionResult:
         evidence=evidence,
         category=criterion.category,
         group=criterion.group,
-        question=question_for(criterion.kind, criterion.text, status),
+        question=None
+        if criterion.reason == HEADING_REASON
+        else question_for(criterion.kind, criterion.text, status),
     )
 
 

@@ -20,6 +20,8 @@ from typing import Any, Literal
 from trialmatch.errors import UnknownRecordVersion
 
 CRITERIA_FORMAT_VERSION = 1
+# the reason of an item that only heads the items after it ("Medical Conditions")
+HEADING_REASON = "a heading, not a criterion"
 
 Kind = Literal["inclusion", "exclusion"]
 KINDS: frozenset[str] = frozenset({"inclusion", "exclusion"})

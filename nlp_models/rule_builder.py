@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import Path
 
 from nlp_models.records import (
+    HEADING_REASON,
     AgeRule,
     ConditionRule,
     Entity,
@@ -36,6 +37,7 @@ from nlp_models.rule_person import AgesOutside, age_rule, pregnancy_rule, sex_ru
 
 NegatableRule = ConditionRule | MedicationRule | MeasurementRule | PregnancyRule
 NOT_EVALUABLE_FILE = Path(__file__).resolve().parent / "data" / "not_evaluable.json"
+SUBHEADINGS_FILE = Path(__file__).resolve().parent / "data" / "subheadings.json"
 _ANY_OF = re.compile(
     r"\b(?:any|one|at\s+least\s+one|either)\s+(?:\w+\s+){0,2}(?:of\s+)?(?:the\s+)?following\b|"
     r"\bone\s+or\s+more\s+of\b|\beither\b",
@@ -152,7 +154,21 @@ _SUBGROUP_REQUIREMENT = re.compile(
 )
 
 
+@cache
+def _headings() -> frozenset[str]:
+    data = json.loads(SUBHEADINGS_FILE.read_text(encoding="utf-8"))
+    return frozenset(data["headings"])
+
+
+def is_heading(text: str) -> bool:
+    """'Medical Conditions', 'Prior/Concomitant Therapy:': a protocol template's sub-heading."""
+    bare = re.sub(r"\s+", " ", text.strip(" \t\r\n*_#:.-")).lower()
+    return len(bare) < 80 and bare in _headings()
+
+
 def _decide(text: str, entities: tuple[Entity, ...], kind: str) -> Decision:
+    if is_heading(text):
+        return Decision("other", None, HEADING_REASON)
     if _OBSTETRIC.search(text):
         return Decision("not_evaluable", None, "obstetric history")
     pregnancy = pregnancy_rule(text)

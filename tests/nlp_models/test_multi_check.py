@@ -249,3 +249,12 @@ def test_two_age_groups_either_of_which_includes(parse) -> None:  # type: ignore
 def test_an_age_limit_and_its_exception_keep_the_limit(parse) -> None:  # type: ignore[no-untyped-def]
     text = "Age ≥ 18 years; participants under 18 years need the consent of a parent"
     assert _parse(parse, text)[0].rule == AgeRule(min=18)
+
+
+def test_a_heading_asks_the_coordinator_nothing(parse) -> None:  # type: ignore[no-untyped-def]
+    text = "Exclusion Criteria:\n\n* Medical Conditions\n* Active hepatitis B\n"
+    facts = prepare(profile_from_dict({"id": "P-1", "conditions": [{"text": "asthma"}]}))
+    results = {r.id: r for r in evaluate_criteria(list(parse(text)), facts, TODAY)}
+    assert results["E1"].status == "not_evaluable"
+    assert results["E1"].question is None
+    assert results["E2"].status == "not_met"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nlp_models.records import (
+    HEADING_REASON,
     AgeRule,
     ConditionRule,
     Criterion,
@@ -129,3 +130,17 @@ def test_age_at_an_earlier_event_is_for_a_person_to_check(parse, text: str) -> N
 def test_age_at_consent_is_the_current_age(parse) -> None:  # type: ignore[no-untyped-def]
     text = "Aged 18 to 65 years at the time of signing the informed consent"
     assert _one(parse, text).rule == AgeRule(min=18, max=65)
+
+
+@pytest.mark.parametrize(
+    "text", ["Medical Conditions", "Type of Participant and Disease Characteristics", "Age:"]
+)
+def test_a_template_sub_heading_is_no_criterion(parse, text: str) -> None:  # type: ignore[no-untyped-def]
+    criterion = _one(parse, text)
+    assert criterion.rule is None
+    assert criterion.reason == HEADING_REASON
+
+
+def test_a_criterion_that_starts_like_a_heading_is_read(parse) -> None:  # type: ignore[no-untyped-def]
+    criterion = _one(parse, "Age 18 to 65 years", "Inclusion")
+    assert criterion.rule == AgeRule(min=18, max=65)
