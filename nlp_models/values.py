@@ -71,7 +71,7 @@ _RANGE = re.compile(
     re.IGNORECASE,
 )
 _SINGLE = re.compile(
-    rf"(?:(?P<cmp>{_LOWER}|{_UPPER}|=|equal\s+to)\s*(?:\(\s*(?:[≥≤<>]=?|=[<>])\s*\)\s*)?)?"
+    rf"(?:(?P<cmp>{_LOWER}|{_UPPER}|=|equal\s+to)\s*(?:\(\s*\\?(?:[≥≤<>]=?|=[<>])\s*\)\s*)?)?"
     rf"{_quantity('num', 'unit')}(?!\.?\d)"
     rf"(?:\s*(?P<trail_lo>{_TRAILING_LOWER})|\s*(?P<trail_hi>{_TRAILING_UPPER}))?",
     re.IGNORECASE,

@@ -16,6 +16,7 @@ from nlp_models.values import find_values
         ("ALT ≤ 2.5 x ULN", "<=", 2.5, None, "x ULN"),
         ("bilirubin > 1.5 times the upper limit of normal", ">", 1.5, None, "x ULN"),
         ("PTT ≤1.5 × ULN", "<=", 1.5, None, "x ULN"),
+        ("AST greater than (\\>) 3 times the upper limit of normal", ">", 3, None, "x ULN"),
         ("ALT ≤ 2.5 × the ULN", "<=", 2.5, None, "x ULN"),
         ("bilirubin ≤ 2 x upper limit normal (ULN)", "<=", 2, None, "x ULN"),
         ("AST ≤ 3 x institutional upper limit of normal", "<=", 3, None, "x ULN"),
