@@ -56,8 +56,9 @@ def _train_documents() -> tuple[chia_corpus.ChiaDocument, ...]:
     return tuple(chia_corpus.iter_documents("train"))
 
 
-def _precision(term: str, entity_type: str = "condition") -> float:
-    """Share of the term's occurrences in the train texts that Chia annotates with the type.
+def _precision(term: str, entity_type: str = "condition", unseen: float = 0.0) -> float:
+    """Share of the term's occurrences in the train texts that Chia annotates with the type
+    (`unseen` for a term the texts never use).
 
     A term written as a condition twice may still be plain text most of the time
     ("childbearing potential"): as a rule it would then mostly be wrong.
@@ -69,7 +70,7 @@ def _precision(term: str, entity_type: str = "condition") -> float:
         for match in pattern.finditer(document.text):
             seen += 1
             annotated += any(e.start < match.end() and match.start() < e.end for e in typed)
-    return annotated / seen if seen else 0.0
+    return annotated / seen if seen else unseen
 
 
 def _terms(entity_type: str) -> list[str]:
@@ -115,15 +116,8 @@ def _icd10cm_terms() -> list[str]:
         if len(words) == 1 and whole != head and not _DISEASE_SUFFIX.search(head):
             continue  # "Excessive, frequent … menstruation": a word cut from a longer title
         found.add(head)
-    return sorted(t for t in found if t not in GENERIC and _precision_if_seen(t) >= MIN_PRECISION)
-
-
-def _precision_if_seen(term: str) -> float:
-    """Train precision of a term, 1.0 for a term the train texts never use."""
-    pattern = re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
-    if not any(pattern.search(document.text) for document in _train_documents()):
-        return 1.0
-    return _precision(term)
+    kept = (t for t in found if t not in GENERIC)
+    return sorted(t for t in kept if _precision(t, unseen=1.0) >= MIN_PRECISION)
 
 
 def main() -> None:

@@ -172,7 +172,10 @@ def _decide(text: str, entities: tuple[Entity, ...], kind: str) -> Decision:
     if _OBSTETRIC.search(text):
         return Decision("not_evaluable", None, "obstetric history")
     pregnancy = pregnancy_rule(text)
-    age = None if _AGE_AT_EVENT.search(text) else age_rule(text)
+    age = age_rule(text)
+    age_at_event = age is not None and _AGE_AT_EVENT.search(text) is not None
+    if age_at_event:
+        age = None  # not the patient's age today
     if pregnancy is not None:
         if kind == "inclusion" and isinstance(age, AgeRule):
             # "non-pregnant female subjects (20-65 years of age)": both must hold
@@ -185,7 +188,7 @@ def _decide(text: str, entities: tuple[Entity, ...], kind: str) -> Decision:
         whole = len(text)
         parts = (RulePart("age", age.below, 0, whole), RulePart("age", age.above, 0, whole))
         return Decision("age", GroupRule(logic="any"), parts=parts)
-    if age is None and _AGE_AT_EVENT.search(text) and age_rule(text) is not None:
+    if age_at_event:
         return Decision("not_evaluable", None, "age at an earlier event (onset, diagnosis)")
     if age is not None:  # "must be >18 years of age at the time of signing the consent"
         sex = sex_rule(_AGE_WORDS.sub(" ", text)) if kind == "inclusion" else None

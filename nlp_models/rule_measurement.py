@@ -28,6 +28,7 @@ _COORDINATION = re.compile(
 )
 
 
+_OPENING = re.compile(r"\s*[(\[]\s*")  # between a written-out name and its abbreviation
 # "Day 1", "visit 2", "cohort 3": a number that names something, not a threshold
 _ORDINAL_BEFORE = re.compile(
     r"\b(?:day|week|month|visit|cycle|part|phase|cohort|arm|step|dose|version)\s*$", re.I
@@ -86,13 +87,19 @@ def measurement_findings(text: str, entities: tuple[Entity, ...]) -> list[Measur
     return sorted(found.values(), key=lambda finding: finding.start)
 
 
+def _spelt_out_before(text: str, earlier: Entity, later: Entity) -> bool:
+    """'Body Mass Index (BMI)': `earlier` is `later` written out, just before its abbreviation."""
+    return (
+        earlier.normalized == later.normalized
+        and earlier.end <= later.start
+        and _OPENING.fullmatch(text, earlier.end, later.start) is not None
+    )
+
+
 def _written_out_start(text: str, named: Entity, measurements: list[Entity]) -> int:
     """Where "Body Mass Index (BMI)" starts when the value follows the abbreviation."""
-    for candidate in measurements:
-        same = candidate.normalized == named.normalized and candidate.end <= named.start
-        if same and re.fullmatch(r"\s*[(\[]\s*", text[candidate.end : named.start]):
-            return candidate.start
-    return named.start
+    spelt = (m for m in measurements if _spelt_out_before(text, m, named))
+    return next((m.start for m in spelt), named.start)
 
 
 def _listed_before(text: str, named: Entity, measurements: list[Entity]) -> list[Entity]:
@@ -100,11 +107,10 @@ def _listed_before(text: str, named: Entity, measurements: list[Entity]) -> list
     listed: list[Entity] = []
     head = named
     for candidate in reversed([m for m in measurements if m.end <= named.start]):
-        gap = text[candidate.end : head.start]
-        if candidate.normalized == head.normalized and re.fullmatch(r"\s*[(\[]\s*", gap):
+        if _spelt_out_before(text, candidate, head):
             head = candidate  # "alanine aminotransferase (ALT)": one mention, written out
             continue
-        if not _COORDINATION.match(gap):
+        if not _COORDINATION.match(text[candidate.end : head.start]):
             break
         listed.append(candidate)
         head = candidate
