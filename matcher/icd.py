@@ -24,3 +24,17 @@ def describe_code(code: str, system: str | None = None) -> str | None:
     if found is None or not found.description:
         return None
     return str(found.description)
+
+
+# chapters A00–T88: diseases, symptoms and injuries; external causes (V–Y: "dining room",
+# "struck by") and the Z codes' encounters name no condition
+CONDITION_CHAPTERS = tuple("ABCDEFGHIJKLMNOPQRST")
+
+
+def condition_titles() -> list[str]:
+    """The ICD-10-CM titles of conditions (chapters A–T) the package ships."""
+    return [
+        str(title)
+        for code, (_billable, title) in icd10.codes.items()
+        if code.startswith(CONDITION_CHAPTERS)
+    ]

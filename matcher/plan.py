@@ -40,7 +40,15 @@ from matcher.rules import (
     evaluate_sex,
     prepare_rule,
 )
-from nlp_models.records import HEADING_REASON, AgeRule, Criterion, GroupRule, Rule, SexRule
+from nlp_models.records import (
+    HEADING_REASON,
+    AgeRule,
+    ConditionRule,
+    Criterion,
+    GroupRule,
+    Rule,
+    SexRule,
+)
 
 NOT_CONCERNED = "does not apply: "
 
@@ -50,25 +58,32 @@ class RuleKey:
 
     __slots__ = ("__weakref__", "allergy", "check", "rule")
 
-    def __init__(self, rule: Rule, allergy: bool) -> None:
+    def __init__(self, rule: Rule, allergy: bool, open_world: bool) -> None:
         self.rule = rule
         self.allergy = allergy
-        self.check = compile_rule(rule, allergy)
+        self.check = compile_rule(rule, allergy, open_world)
 
 
 # weak: a key lives as long as some compiled plan uses it, so no stale entry can be
 # confused with a new rule, and a long-lived process does not accumulate them
-_KEYS: weakref.WeakValueDictionary[tuple[Rule, bool], RuleKey] = weakref.WeakValueDictionary()
+_KEYS: weakref.WeakValueDictionary[tuple[Rule, bool, bool], RuleKey] = weakref.WeakValueDictionary()
 
 
-def _key(rule: Rule, allergy: bool) -> RuleKey:
+def _key(rule: Rule, allergy: bool, open_world: bool) -> RuleKey:
     try:
-        found = _KEYS.get((rule, allergy))
+        found = _KEYS.get((rule, allergy, open_world))
     except TypeError:  # a rule holding a list (hand-built): evaluated, just not shared
-        return RuleKey(rule, allergy)
+        return RuleKey(rule, allergy, open_world)
     if found is None:
-        found = _KEYS[(rule, allergy)] = RuleKey(rule, allergy)
+        found = _KEYS[(rule, allergy, open_world)] = RuleKey(rule, allergy, open_world)
     return found
+
+
+def _needs_presence(rule: Rule, kind: str) -> bool:
+    """A condition the criterion needs the patient to have ("Diagnosed with …" as an
+    inclusion, "No history of …" as an exclusion): its absence may only mean a
+    record that cannot name it (`rules.ConditionCheck`)."""
+    return isinstance(rule, ConditionRule) and (kind == "inclusion") != rule.negated
 
 
 class PatientMemo:
@@ -196,7 +211,8 @@ class CriteriaPlan:
             kid_ids = tuple(self.criteria[kid].id for kid in kids)
             return _Node(position, criterion, None, rule, kids, kid_ids, None)
         prepared, allergy = prepare_rule(rule, criterion)
-        return _Node(position, criterion, _key(prepared, allergy), None, (), (), None)
+        key = _key(prepared, allergy, _needs_presence(prepared, criterion.kind))
+        return _Node(position, criterion, key, None, (), (), None)
 
     def answers(self, memo: PatientMemo) -> list[Answer]:
         """Each position's own answer (before group settling), for one patient."""

@@ -9,6 +9,10 @@ Closed world over recorded lists: when a profile has a ``conditions`` (or
 ``medications``, ``past_medications``) list, a condition or drug missing
 from it is absent; when the list itself is missing, the answer is unknown.
 Measurements are never closed-world: a lab not in the profile is unknown.
+Nor is a condition a criterion requires when no coded record could name it
+("measurable disease", "target lesions"): `compile_rule` with ``open_world``
+answers unknown for its absence, so a parse that names no disease does not
+fail every patient.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from functools import lru_cache
 from matcher.facts import PatientFacts, drug_name
 from matcher.medication_rules import MedicationCheck, evaluate_medication, with_entity_classes
 from matcher.results import Status
-from matcher.terms import term_matches, term_tokens
+from matcher.terms import coded, term_matches, term_tokens
 from nlp_models.records import (
     AgeRule,
     ConditionRule,
@@ -83,14 +87,15 @@ def evaluate_prepared(rule: Rule, allergy: bool, facts: PatientFacts, today: dat
 Check = Callable[[PatientFacts, date], Answer]
 
 
-def compile_rule(rule: Rule, allergy: bool) -> Check:
+def compile_rule(rule: Rule, allergy: bool, open_world: bool = False) -> Check:
     """The check of a prepared rule, its terms and names normalised once.
 
     Same answers as `evaluate_prepared`; condition and medication rules (most
     of a trial's rules) get their per-rule work done here rather than per patient.
+    *open_world*: see `ConditionCheck`.
     """
     if isinstance(rule, ConditionRule) and not allergy:
-        condition = ConditionCheck(rule)
+        condition = ConditionCheck(rule, open_world)
         if rule.negated:
             return lambda facts, _today: flip(condition(facts), True)
         return lambda facts, _today: condition(facts)
@@ -175,16 +180,24 @@ def evaluate_condition(rule: ConditionRule, facts: PatientFacts) -> Answer:
 
 
 class ConditionCheck:
-    """A condition rule with its terms normalised once (compiled per distinct rule)."""
+    """A condition rule with its terms normalised once (compiled per distinct rule).
+
+    *open_world* is for a criterion that needs the condition present: when no
+    term is one a coded condition could match (`terms.coded`), its absence
+    from the profile is unknown rather than not met.
+    """
 
     __slots__ = ("absent", "excluding", "history", "terms")
 
-    def __init__(self, rule: ConditionRule) -> None:
+    def __init__(self, rule: ConditionRule, open_world: bool = False) -> None:
         # a term without words matches nothing (`terms.term_matches`)
         self.terms = tuple((term, term_tokens(term)) for term in rule.any_of if term_tokens(term))
         self.excluding = tuple(term_tokens(term) for term in rule.excluding if term_tokens(term))
         self.history = rule.history
-        self.absent: Answer = ("not_met", f"no recorded condition is {_listing(rule.any_of)}")
+        listing = _listing(rule.any_of)
+        self.absent: Answer = ("not_met", f"no recorded condition is {listing}")
+        if open_world and not any(coded(term) for term in rule.any_of):
+            self.absent = ("unknown", f"no coded condition names {listing}: ask")
 
     def __call__(self, facts: PatientFacts) -> Answer:
         if facts.conditions is None:

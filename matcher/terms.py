@@ -19,6 +19,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from matcher.icd import condition_titles
+
 DATA_FILE = Path(__file__).resolve().parent / "data" / "condition_terms.json"
 TERMS_FORMAT_VERSION = 1
 _WORD = re.compile(r"[a-z0-9]+")
@@ -107,3 +109,36 @@ def relevant(condition_text: str, trial_term: str) -> bool:
     if not term:
         return False
     return term <= expanded_tokens(condition_text) or term_tokens(condition_text) <= term
+
+
+@cache
+def coded_vocabulary() -> frozenset[str]:
+    """Every canonical word a coded condition can carry.
+
+    The words of the ICD-10-CM condition titles, and those the rewrites, abbreviations
+    and broader words of ``data/condition_terms.json`` produce. Titles are
+    split into single words first: a phrase rewrite only yields words already
+    listed among its replacements, and it keeps this to well under a second.
+    """
+    data = _data()
+    words = {word for title in condition_titles() for word in _WORD.findall(title.lower())}
+    produced = [
+        *data["phrases"].values(),
+        *data["tokens"].values(),
+        *data["abbreviations"].values(),
+        *(broader for values in data["hypernyms"].values() for broader in values),
+    ]
+    vocabulary: set[str] = set()
+    for text in (*words, *produced):
+        vocabulary.update(term_tokens.__wrapped__(text))
+    return frozenset(vocabulary)
+
+
+def coded(term: str) -> bool:
+    """Whether a coded condition could match *term*: each of its words can occur in one.
+
+    "measurable disease" or "target lesion(s) in the database" cannot: no
+    record says so, and its absence from a profile tells nothing.
+    """
+    tokens = term_tokens(term)
+    return bool(tokens) and tokens <= coded_vocabulary()

@@ -11,6 +11,7 @@ from matcher.evaluation import evaluate_criteria, kleene_all, kleene_any, verdic
 from matcher.facts import prepare
 from matcher.profiles import profile_from_dict
 from matcher.rules import evaluate_rule
+from matcher.terms import coded
 from nlp_models.records import (
     ConditionRule,
     Criterion,
@@ -164,6 +165,47 @@ def test_conditions(
 ) -> None:
     profile: dict[str, Any] = {} if conditions is None else {"conditions": conditions}
     assert _status(rule, **profile) == expected
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("benzodiazepine dependence", True),
+        ("breast cancer", True),
+        ("NSCLC", True),  # an abbreviation the term data expands
+        ("COVID-19", True),
+        ("measurable disease", False),
+        ("target lesions", False),
+        ("database", False),
+        ("dining rooms", False),  # only an external-cause title (Y92) has it
+    ],
+)
+def test_coded_terms(term: str, expected: bool) -> None:
+    assert coded(term) is expected
+
+
+def _kind_statuses(rule: ConditionRule, kind: Kind, conditions: list[dict[str, Any]]) -> str:
+    facts = prepare(profile_from_dict({"id": "P-1", "conditions": conditions}))
+    criterion = Criterion("C1", kind, "text", 0, 4, "condition", None, rule=rule)
+    return evaluate_criteria([criterion], facts, TODAY)[0].status
+
+
+def test_a_needed_condition_no_record_can_name_is_unknown_not_failed() -> None:
+    uncoded = ConditionRule(("measurable disease", "target lesion"))
+    asthma = [{"text": "asthma"}]
+    assert _kind_statuses(uncoded, "inclusion", asthma) == "unknown"
+    # an exclusion's absent condition stays absent (closed world), coded or not
+    assert _kind_statuses(uncoded, "exclusion", asthma) == "not_met"
+    # "no measurable disease" as an exclusion needs it present: unknown as well
+    negated = ConditionRule(("measurable disease",), negated=True)
+    assert _kind_statuses(negated, "exclusion", asthma) == "unknown"
+    # a coded term among them keeps the closed world
+    mixed = ConditionRule(("measurable disease", "breast cancer"))
+    assert _kind_statuses(mixed, "inclusion", asthma) == "not_met"
+    assert _kind_statuses(ConditionRule(("breast cancer",)), "inclusion", asthma) == "not_met"
+    # a free-text record can still name it
+    recorded = [{"text": "measurable disease"}]
+    assert _kind_statuses(uncoded, "inclusion", recorded) == "met"
 
 
 def test_kleene_logic() -> None:
