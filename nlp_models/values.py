@@ -34,15 +34,18 @@ UNIT = (
     r"%|percent|"
     r"years?|yrs?|months?|mos?|weeks?|wks?|days?|hours?|hrs?|minutes?|mins?)"
 )
+# a negated bound is the opposite inclusive bound: "not less than 100" is ≥ 100
+_NOT = r"no[t]?\s+"
 _LOWER = (
+    rf"{_NOT}(?:less|lower|fewer|younger)\s+than|{_NOT}(?:below|under)|"
     r"≥|>=|=>|≧|⩾|>|greater\s+than\s+or\s+equal\s+to|at\s+least|more\s+than|greater\s+than|"
     r"over|above|older\s+than|higher\s+than|exceeding|in\s+excess\s+of|minimum\s+(?:of\s+)?|"
     r"min\.?|from"
 )
 _UPPER = (
-    r"≤|<=|=<|≦|⩽|<|less\s+than\s+or\s+equal\s+to|no\s+more\s+than|not\s+more\s+than|"
-    r"not\s+exceeding|no\s+greater\s+than|not\s+greater\s+than|up\s+to|less\s+than|below|"
-    r"under|younger\s+than|lower\s+than|maximum\s+(?:of\s+)?|max\.?|to|until"
+    rf"{_NOT}(?:more|greater|higher|older)\s+than|{_NOT}(?:above|over|exceeding)|"
+    r"≤|<=|=<|≦|⩽|<|less\s+than\s+or\s+equal\s+to|up\s+to|less\s+than|below|"
+    r"under|younger\s+than|lower\s+than|fewer\s+than|maximum\s+(?:of\s+)?|max\.?|to|until"
 )
 _TRAILING_LOWER = (
     r"(?:(?:or|and)\s+(?:older|above|more|greater|higher|over)|\+|and\s+up)(?!\s+than)"
@@ -54,7 +57,7 @@ _COMPARATOR_WORDS = {
 }  # fmt: skip
 _STRICT_WORDS = ("more than", "greater than", "over", "above", "older than", "higher than",
                  "exceeding", "in excess of", "less than", "below", "under", "younger than",
-                 "lower than")  # fmt: skip
+                 "lower than", "fewer than")  # fmt: skip
 
 
 def _quantity(number_group: str, unit_group: str) -> str:

@@ -51,6 +51,8 @@ def test_person_rules(parse, text: str, rule: object) -> None:  # type: ignore[n
         ("Must have an ECOG performance status of 0 or 1.", "ecog", "<=", 1, None),
         ("Creatinine clearance of at least 60 mL/min", "creatinine_clearance", ">=", 60, "mL/min"),
         ("BMI greater than or equal to (≥) 27.0 kg/m2 at screening", "bmi", ">=", 27, "kg/m2"),
+        ("Platelets not less than 100,000/mm3", "platelets", ">=", 100000, "/mm3"),
+        ("Total bilirubin not above 1.5 mg/dL", "bilirubin", "<=", 1.5, "mg/dL"),
     ],
 )  # fmt: skip
 def test_measurement_rules(  # type: ignore[no-untyped-def]
