@@ -35,6 +35,33 @@ _ORDINAL_BEFORE = re.compile(
 )
 
 
+# "CTCAE grade ≥ 2", "stage 3": a number on a scale of its own, not the nearby lab's threshold
+_SCALE_BEFORE = re.compile(r"\b(?:grade|stage)\s*(?:of\s*)?$", re.I)
+# "albumin-to-creatinine ratio", "protein/creatinine ratio": neither lab alone
+_RATIO_AFTER = re.compile(r"^[\s/-]*(?:to[\s-]+)?(?:[a-z]+[\s/-]+)?ratio\b", re.I)
+# "change in body weight > 5 kg", "weight loss of 10%", "stable weight": not a level
+_CHANGE_BEFORE = re.compile(
+    r"\b(?:(?:change|increase|decrease|reduction|gain|loss|variation|fluctuation|deviation|"
+    r"drop|rise|difference|decline)s?\s+(?:in|of)|stable)\s+(?:(?:the|body|serum|total|"
+    r"plasma|blood|his|her|their)\s+)*$",
+    re.I,
+)
+_CHANGE_AFTER = re.compile(
+    r"^\s*(?:(?:must|should)\s+be\s+stable|(?:change|loss|gain|variation|fluctuation|"
+    r"reduction|decline|drop|increase|decrease)s?)\b",
+    re.I,
+)
+
+
+def _names_a_level(text: str, measurement: Entity) -> bool:
+    """Whether the mention is the measurement's own value, not a ratio or a change of it."""
+    after = text[measurement.end : measurement.end + 40]
+    before = text[max(0, measurement.start - 60) : measurement.start]
+    return not (
+        _RATIO_AFTER.match(after) or _CHANGE_BEFORE.search(before) or _CHANGE_AFTER.match(after)
+    )
+
+
 @dataclass(frozen=True)
 class MeasurementFinding:
     """One measurement rule and the part of the criterion text it reads (name to value)."""
@@ -63,11 +90,14 @@ def measurement_findings(text: str, entities: tuple[Entity, ...]) -> list[Measur
         for v in find_values(text)
         if v.unit not in _TIME_UNITS
         and not (v.comparator == "=" and _ORDINAL_BEFORE.search(text[: v.start]))
+        and not _SCALE_BEFORE.search(text[: v.start])
     ]
     owners = [_nearest_measurement(value, measurements) for value in values]
     found: dict[str, MeasurementFinding] = {}
     for index, (value, named) in enumerate(zip(values, owners, strict=True)):
         if named is None or named.normalized is None or named.normalized in found:
+            continue
+        if not _names_a_level(text, named):
             continue
         following = [v for v, owner in zip(values[index:], owners[index:], strict=True)
                      if owner is named]  # fmt: skip

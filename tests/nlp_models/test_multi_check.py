@@ -258,3 +258,26 @@ def test_a_heading_asks_the_coordinator_nothing(parse) -> None:  # type: ignore[
     assert results["E1"].status == "not_evaluable"
     assert results["E1"].question is None
     assert results["E2"].status == "not_met"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Have a self-reported change in body weight >5 kg (11 pounds) within 90 days",
+        "Weight loss of more than 10% in the last 6 months",
+        "Weight must be stable within 5% for 3 months prior to the first visit",
+        "Urine protein-creatinine ratio ≥ 3.5 g/gCr at screening",
+        "Urine Albumin-to-Creatinine Ratio (UACR) greater than or equal (≥) 100 mg/g",
+    ],
+)
+def test_a_ratio_or_a_change_is_no_level_of_the_lab(parse, text: str) -> None:  # type: ignore[no-untyped-def]
+    # read as "weight > 5 kg" or "creatinine ≥ 3.5 g" such a rule excluded everyone
+    criteria = _parse(parse, text, "exclusion")
+    assert not [c for c in criteria if isinstance(c.rule, MeasurementRule)], text
+
+
+def test_a_grade_is_no_threshold_of_the_next_lab(parse) -> None:  # type: ignore[no-untyped-def]
+    text = "CTCAE grade ≥2 cardiac dysrhythmias, or QTc > 470 ms"
+    criteria = _parse(parse, text, "exclusion")
+    rules = [c.rule for c in criteria if isinstance(c.rule, MeasurementRule)]
+    assert [(r.name, r.comparator, r.value) for r in rules] == [("qtc", ">", 470)]
