@@ -104,7 +104,7 @@ def measurement_findings(text: str, entities: tuple[Entity, ...]) -> list[Measur
         if found and following[0].comparator == "=":
             continue  # after the first check, a number without a comparator is seldom a
             # threshold ("CLcr = [140 - age] × weight / (72 × creatinine)")
-        rule = _rule(named.normalized, following, window)
+        rule = _rule(named.normalized, _score_range(text, following), window)
         if rule is None:
             continue
         start = _written_out_start(text, named, measurements)
@@ -145,6 +145,28 @@ def _listed_before(text: str, named: Entity, measurements: list[Entity]) -> list
         listed.append(candidate)
         head = candidate
     return listed
+
+
+_TO = re.compile(r"\s*(?:to|through)\b", re.I)
+
+
+def _score_range(text: str, values: list[ValueMention]) -> list[ValueMention]:
+    """'ECOG 0 to 2': a range, which `values` leaves as '= 0' and '<= 2' without a unit."""
+    if len(values) < 2:
+        return values
+    first, second = values[0], values[1]
+    if (
+        first.comparator == "="
+        and first.unit is None
+        and second.comparator == "<="
+        and second.value > first.value
+        and not text[first.end : second.start].strip()
+        and _TO.match(text, second.start)
+    ):
+        joined = replace(first, end=second.end, comparator="range", upper=second.value,
+                         unit=second.unit)  # fmt: skip
+        return [joined, *values[2:]]
+    return values
 
 
 def _rule(name: str, values: list[ValueMention], window: int | None) -> MeasurementRule | None:

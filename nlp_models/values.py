@@ -23,7 +23,7 @@ NUMBER_WORD = r"(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + 
 UNIT = (
     r"(?:(?:[x×]|times)\s*(?:the\s+)?(?:institutional\s+|local\s+)?(?:upper\s+limits?\s+"
     r"(?:of\s+)?(?:the\s+)?(?:normal|nl)(?:\s+range)?|ULN)|ULN|"
-    r"(?:[x×]\s*)?10\s*(?:\^|\*\*|e)?\s*[0-9⁹³]{1,2}\s*/\s*(?:L|l|µL|uL|μL|mm3|mm³)|"
+    r"(?:[x×]\s*)?10\s*(?:\\?\^|\*\*|e)?\s*[0-9⁹³]{1,2}\s*/\s*(?:L|l|µL|uL|μL|mm3|mm³)|"
     r"(?:cells|cell)?\s*/\s*(?:mm3|mm³|mm\^3|µL|uL|μL|mcL|cmm)|G/L|"
     r"mL\s*/\s*min(?:ute)?\s*(?:/\s*1[.,•·]73\s*m(?:2|²|\^2))?|ml\s*/\s*min(?:/1\.73\s*m2)?|"
     r"mg\s*/\s*dl|mg\s*/\s*dL|g\s*/\s*dl|g\s*/\s*dL|g\s*/\s*L|g/l|mg\s*/\s*L|ng\s*/\s*mL|"
@@ -45,7 +45,7 @@ _LOWER = (
 _UPPER = (
     rf"{_NOT}(?:more|greater|higher|older)\s+than|{_NOT}(?:above|over|exceeding)|"
     r"≤|<=|=<|≦|⩽|<|less\s+than\s+or\s+equal\s+to|up\s+to|less\s+than|below|"
-    r"under|younger\s+than|lower\s+than|fewer\s+than|maximum\s+(?:of\s+)?|max\.?|to|until"
+    r"under|younger\s+than|lower\s+than|lesser\s+than|fewer\s+than|maximum\s+(?:of\s+)?|max\.?|to|until"
 )
 _TRAILING_LOWER = (
     r"(?:(?:or|and)\s+(?:older|above|more|greater|higher|over)|\+|and\s+up)(?!\s+than)"
@@ -57,7 +57,7 @@ _COMPARATOR_WORDS = {
 }  # fmt: skip
 _STRICT_WORDS = ("more than", "greater than", "over", "above", "older than", "higher than",
                  "exceeding", "in excess of", "less than", "below", "under", "younger than",
-                 "lower than", "fewer than")  # fmt: skip
+                 "lower than", "lesser than", "fewer than")  # fmt: skip
 
 
 def _quantity(number_group: str, unit_group: str) -> str:
@@ -112,7 +112,7 @@ def normalize_unit(unit: str | None) -> str | None:
     if "uln" in lowered or "upper limit" in lowered:
         return "x ULN"
     if re.match(r"(?:[x×]\s*)?10", lowered):
-        power = re.search(r"10\s*(?:\^|\*\*|e)?\s*([0-9⁹³]{1,2})", lowered)
+        power = re.search(r"10\s*(?:\\?\^|\*\*|e)?\s*([0-9⁹³]{1,2})", lowered)
         exponent = (power.group(1) if power else "9").replace("⁹", "9").replace("³", "3")
         return f"10^{exponent}/" + ("L" if lowered.endswith("l") and "ul" not in lowered else "uL")
     if lowered.startswith(("cells/", "cell/", "/")):

@@ -53,6 +53,8 @@ def test_person_rules(parse, text: str, rule: object) -> None:  # type: ignore[n
         ("BMI greater than or equal to (≥) 27.0 kg/m2 at screening", "bmi", ">=", 27, "kg/m2"),
         ("Platelets not less than 100,000/mm3", "platelets", ">=", 100000, "/mm3"),
         ("Total bilirubin not above 1.5 mg/dL", "bilirubin", "<=", 1.5, "mg/dL"),
+        ("ANC \\< 1.5 x 10\\^9/L", "anc", "<", 1.5, "10^9/L"),  # registry-escaped
+        ("eGFR lesser than 30 mL/min", "egfr", "<", 30, "mL/min"),
     ],
 )  # fmt: skip
 def test_measurement_rules(  # type: ignore[no-untyped-def]
@@ -146,3 +148,17 @@ def test_a_template_sub_heading_is_no_criterion(parse, text: str) -> None:  # ty
 def test_a_criterion_that_starts_like_a_heading_is_read(parse) -> None:  # type: ignore[no-untyped-def]
     criterion = _one(parse, "Age 18 to 65 years", "Inclusion")
     assert criterion.rule == AgeRule(min=18, max=65)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "low", "high"),
+    [
+        ("ECOG performance status 0 to 2.", "ecog", 0, 2),
+        ("Karnofsky 70 to 100", "karnofsky", 70, 100),
+    ],
+)
+def test_a_score_range_written_with_to(
+    parse, text: str, name: str, low: float, high: float
+) -> None:  # type: ignore[no-untyped-def]
+    # was "ecog = 0": every patient at ECOG 1 failed
+    assert _one(parse, text).rule == MeasurementRule(name, ">=", low, None, upper=high)
