@@ -99,7 +99,25 @@ def _timing(text: str, dose: DoseRange | None) -> Literal["current", "past", "ev
     return "current"
 
 
+# "methacholine challenge", "post-albuterol FEV1", "pre-albuterol-dose (baseline) PC20": a drug
+# given for a test, not one the patient takes
+_TEST_AFTER = re.compile(
+    r"^[\s-]*(?:chloride\s+)?(?:bronchial\s+|inhalation\s+)?(?:challenge|provocation|"
+    r"stimulation\s+test|test)\b",
+    re.IGNORECASE,
+)
+_TEST_BEFORE = re.compile(r"\b(?:pre|post)[\s-]*$", re.IGNORECASE)
+
+
+def _given_for_a_test(text: str, entity: Entity) -> bool:
+    return bool(
+        _TEST_AFTER.match(text[entity.end : entity.end + 40])
+        or _TEST_BEFORE.search(text[max(0, entity.start - 6) : entity.start])
+    )
+
+
 def medication_rule(text: str, entities: tuple[Entity, ...]) -> MedicationRule | None:
+    entities = tuple(e for e in entities if not _given_for_a_test(text, e))
     drugs, classes, except_drugs, except_classes = drug_terms(entities)
     if not drugs and not classes:
         return None

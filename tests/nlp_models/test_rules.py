@@ -157,8 +157,32 @@ def test_a_criterion_that_starts_like_a_heading_is_read(parse) -> None:  # type:
         ("Karnofsky 70 to 100", "karnofsky", 70, 100),
     ],
 )
-def test_a_score_range_written_with_to(
+def test_a_score_range_written_with_to(  # type: ignore[no-untyped-def]
     parse, text: str, name: str, low: float, high: float
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     # was "ecog = 0": every patient at ECOG 1 failed
     assert _one(parse, text).rule == MeasurementRule(name, ">=", low, None, upper=high)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "An FEV1 <60% predicted post albuterol bronchodilator.",
+        "PC20 < 4 mg/ml by methacholine challenge test",
+    ],
+)
+def test_a_drug_given_for_a_test_is_no_medication_taken(parse, text: str) -> None:  # type: ignore[no-untyped-def]
+    # as "currently taking albuterol" the exclusion turned away every asthma patient on it
+    assert not isinstance(_one(parse, text, "Exclusion").rule, MedicationRule)
+
+
+def test_a_contraindication_is_for_the_investigator(parse) -> None:  # type: ignore[no-untyped-def]
+    # not "currently taking empagliflozin", which excluded exactly those who tolerate it
+    text = (
+        "Contraindications to the use of empagliflozin or linagliptin (per Prescribing Information)"
+    )
+    criterion = _one(parse, text, "Exclusion")
+    assert criterion.rule is None
+    assert criterion.reason is not None and "contraindication" in criterion.reason
+    allergy = _one(parse, "Hypersensitivity or contraindication to baclofen", "Exclusion")
+    assert allergy.rule == ConditionRule(any_of=("baclofen allergy",))
