@@ -26,7 +26,7 @@ from functools import lru_cache
 from matcher.facts import PatientFacts, drug_name
 from matcher.medication_rules import MedicationCheck, evaluate_medication, with_entity_classes
 from matcher.results import Status
-from matcher.terms import coded, term_matches, term_tokens
+from matcher.terms import coded, term_matches, term_tokens, without_qualifiers
 from nlp_models.records import (
     AgeRule,
     ConditionRule,
@@ -185,13 +185,22 @@ class ConditionCheck:
     *open_world* is for a criterion that needs the condition present: when no
     term is one a coded condition could match (`terms.coded`), its absence
     from the profile is unknown rather than not met.
+
+    A term with qualifiers ("uncontrolled hypertension", "severe asthma") is
+    met by a condition that records them; one that matches only the rest
+    ("Essential hypertension") leaves the answer unknown: the coordinator asks.
     """
 
-    __slots__ = ("absent", "excluding", "history", "terms")
+    __slots__ = ("absent", "excluding", "history", "terms", "unqualified")
 
     def __init__(self, rule: ConditionRule, open_world: bool = False) -> None:
         # a term without words matches nothing (`terms.term_matches`)
         self.terms = tuple((term, term_tokens(term)) for term in rule.any_of if term_tokens(term))
+        self.unqualified = tuple(
+            (term, base)
+            for term, tokens in self.terms
+            if (base := without_qualifiers(tokens)) and base != tokens
+        )
         self.excluding = tuple(term_tokens(term) for term in rule.excluding if term_tokens(term))
         self.history = rule.history
         listing = _listing(rule.any_of)
@@ -203,18 +212,30 @@ class ConditionCheck:
         if facts.conditions is None:
             return "unknown", "conditions not recorded"
         past_only: str | None = None
+        partly: Answer | None = None
         for condition in facts.conditions:
             for words in condition.expanded:
                 term = next((term for term, tokens in self.terms if tokens <= words), None)
+                qualified = term
                 if term is None:
-                    continue
+                    qualified = next((t for t, base in self.unqualified if base <= words), None)
+                    if qualified is None:
+                        continue
                 if any(tokens <= words for tokens in self.excluding):
                     break
-                if condition.fact.active or self.history:
+                if not (condition.fact.active or self.history):
+                    past_only = past_only or condition.fact.text
+                    break
+                if term is not None:
                     state = "" if condition.fact.active else "past "
                     return "met", f"{state}condition '{condition.fact.text}' (matches '{term}')"
-                past_only = past_only or condition.fact.text
-                break
+                partly = partly or (
+                    "unknown",
+                    f"condition '{condition.fact.text}' recorded; whether it is "
+                    f"'{qualified}' is not: ask",
+                )  # the code's description may still name it in full
+        if partly is not None:
+            return partly
         if past_only is not None:
             return "not_met", f"only past (inactive) condition '{past_only}'"
         return self.absent

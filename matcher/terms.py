@@ -138,7 +138,19 @@ def coded(term: str) -> bool:
     """Whether a coded condition could match *term*: each of its words can occur in one.
 
     "measurable disease" or "target lesion(s) in the database" cannot: no
-    record says so, and its absence from a profile tells nothing.
+    record says so, and its absence from a profile tells nothing. Qualifiers
+    ("uncontrolled") do not count: the condition they qualify may be coded.
     """
-    tokens = term_tokens(term)
+    tokens = without_qualifiers(term_tokens(term))
     return bool(tokens) and tokens <= coded_vocabulary()
+
+
+@cache
+def qualifier_words() -> frozenset[str]:
+    """Words of degree or control ("uncontrolled", "severe") that records seldom carry."""
+    return frozenset(_data()["qualifiers"])
+
+
+def without_qualifiers(tokens: frozenset[str]) -> frozenset[str]:
+    """A term's words less its qualifiers: what a recorded condition can confirm."""
+    return tokens - qualifier_words()

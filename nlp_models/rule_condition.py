@@ -32,7 +32,7 @@ _LEAD = re.compile(
     r"^(?:(?:patients?|subjects?|participants?|individuals?|women|men|people)\s+"
     r"(?:with|who\s+(?:have|has|had|are)|having|presenting)\s+)?(?:a\s+|an\s+|any\s+)?"
     r"(?:(?:known|documented|confirmed|current|active|previous|prior|past|significant|"
-    r"clinically\s+significant|diagnosed|established|severe|uncontrolled|history\s+of|"
+    r"clinically\s+significant|diagnosed|established|history\s+of|"
     r"diagnosis\s+of|presence\s+of|evidence\s+of)\s+)*",
     re.IGNORECASE,
 )
@@ -152,17 +152,18 @@ def _condition_terms(text: str, entities: tuple[Entity, ...]) -> list[str]:
     known = [e for e in usable if e.normalized] or usable
     named = [_qualified(text, e, canonical_condition(e.normalized or e.text)) for e in known]
     if named:
-        return named
+        return _shared_degree(text, known, named)
     head = _head_phrase(text)
     return [head] if head else []
 
 
 # words before a lexicon term that are part of the disease's name; the generic lead words
-# ("known", "severe", "history of") and function words end the name
+# ("known", "history of") and function words end the name. Degree and control ("severe",
+# "uncontrolled", "poorly controlled") stay: the matcher asks about them (`matcher.terms`).
 _NOT_QUALIFIERS = frozenset(
     {"a", "an", "the", "any", "of", "with", "and", "or", "in", "on", "to", "for", "by", "from",
      "known", "documented", "confirmed", "current", "active", "previous", "prior", "past",
-     "significant", "clinically", "diagnosed", "established", "severe", "uncontrolled",
+     "significant", "clinically", "diagnosed", "established",
      "history", "diagnosis", "presence", "evidence", "other", "patients", "patient",
      "subjects", "participants", "have", "has", "had", "no", "not", "without", "suspected"}
 )  # fmt: skip
@@ -192,6 +193,29 @@ def _qualified(text: str, entity: Entity, term: str) -> str:
         words.insert(0, "homozygous" if zygosity.group(1).lower().startswith("homo") else
                      "heterozygous")  # fmt: skip
     return canonical_condition(" ".join([*words, entity.text.lower()])) if words else term
+
+
+_DEGREE = re.compile(
+    r"^(?:uncontrolled|poorly\s+controlled|inadequately\s+controlled|unstable|severe|"
+    r"symptomatic|untreated|decompensated)\s",
+    re.IGNORECASE,
+)
+_JOINED = re.compile(r"^\s*(?:,|/|\bor\b|\band\b|\band/or\b)\s*$", re.IGNORECASE)
+
+
+def _shared_degree(text: str, entities: list[Entity], names: list[str]) -> list[str]:
+    """'uncontrolled hypertension or diabetes': the degree holds for both conditions."""
+    shared = list(names)
+    for index in range(1, len(names)):
+        before, entity = entities[index - 1], entities[index]
+        degree = _DEGREE.match(shared[index - 1])
+        if (
+            degree
+            and not _DEGREE.match(shared[index])
+            and _JOINED.match(text[before.end : entity.start])
+        ):
+            shared[index] = f"{degree.group(0).lower()}{shared[index]}"
+    return shared
 
 
 def condition_rule(text: str, entities: tuple[Entity, ...]) -> ConditionRule | None:

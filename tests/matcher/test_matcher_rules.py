@@ -208,6 +208,34 @@ def test_a_needed_condition_no_record_can_name_is_unknown_not_failed() -> None:
     assert _kind_statuses(uncoded, "inclusion", recorded) == "met"
 
 
+@pytest.mark.parametrize(
+    ("kind", "conditions", "expected"),
+    [
+        ("exclusion", [{"text": "Essential hypertension"}], "unknown"),
+        ("exclusion", [{"text": "uncontrolled hypertension"}], "met"),
+        ("exclusion", [{"text": "asthma"}], "not_met"),
+        ("exclusion", [{"text": "Essential hypertension", "active": False}], "not_met"),
+        ("inclusion", [{"text": "Essential hypertension"}], "unknown"),
+        ("inclusion", [{"text": "asthma"}], "not_met"),
+    ],
+    ids=["base-only", "qualified", "absent", "past-only", "inclusion-base", "inclusion-absent"],
+)
+def test_a_qualified_condition_asks_about_the_qualifier(
+    kind: Kind, conditions: list[dict[str, Any]], expected: str
+) -> None:
+    # "uncontrolled hypertension" used to exclude every hypertensive patient (qualifier
+    # dropped) or none (qualifier kept, never recorded)
+    rule = ConditionRule(("uncontrolled hypertension",))
+    assert _kind_statuses(rule, kind, conditions) == expected
+
+
+def test_a_code_description_naming_the_qualifier_is_met() -> None:
+    rule = ConditionRule(("severe asthma",))
+    # J45.50 "Severe persistent asthma, uncomplicated": the description carries the degree
+    coded = [{"text": "asthma", "code": "J45.50", "system": "icd10cm"}]
+    assert _kind_statuses(rule, "exclusion", coded) == "met"
+
+
 def test_kleene_logic() -> None:
     assert kleene_all(["met", "unknown"]) == "unknown"
     assert kleene_all(["met", "unknown", "not_met"]) == "not_met"

@@ -186,3 +186,11 @@ def test_a_contraindication_is_for_the_investigator(parse) -> None:  # type: ign
     assert criterion.reason is not None and "contraindication" in criterion.reason
     allergy = _one(parse, "Hypersensitivity or contraindication to baclofen", "Exclusion")
     assert allergy.rule == ConditionRule(any_of=("baclofen allergy",))
+
+
+def test_degree_words_stay_in_condition_names(parse) -> None:  # type: ignore[no-untyped-def]
+    rule = _one(parse, "uncontrolled hypertension or diabetes.", "Exclusion").rule
+    assert isinstance(rule, ConditionRule)
+    assert rule.any_of == ("uncontrolled hypertension", "uncontrolled diabetes mellitus")
+    severe = _one(parse, "Patients with severe asthma").rule
+    assert isinstance(severe, ConditionRule) and severe.any_of == ("severe asthma",)
