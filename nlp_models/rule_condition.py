@@ -58,8 +58,23 @@ def canonical_condition(name: str) -> str:
     return _synonyms().get(cleaned, cleaned)
 
 
+_SLASHED = re.compile(r"\b([A-Za-z]+)\s*/\s*([A-Za-z]+)\s+([A-Za-z][\w -]*)")
+
+
+def _slashes_shared(text: str) -> str:
+    """'renal/hepatic failure' -> 'renal failure, hepatic failure': the head is shared."""
+
+    def shared(match: re.Match[str]) -> str:
+        if (match[1].lower(), match[2].lower()) == ("and", "or"):
+            return match[0]
+        return f"{match[1]} {match[3]}, {match[2]} {match[3]}"
+
+    return _SLASHED.sub(shared, text)
+
+
 def _split_list(text: str) -> list[str]:
     text = _CUT.split(text, maxsplit=1)[0] if text.lstrip().startswith("(") else text
+    text = _slashes_shared(text)
     parts = re.split(r",|;|\bor\b|\band\b|/|\betc\b\.?", text, flags=re.IGNORECASE)
     terms = []
     for part in parts:
@@ -133,6 +148,26 @@ def _parenthetical(text: str, entity: Entity) -> bool:
     return before.endswith("(") and after.startswith(")") and before[:-1].strip() != ""
 
 
+_GENERIC_HEAD = re.compile(
+    r"(?:infections?|diseases?|disorders?|tumou?rs?|lesions?|conditions?|syndromes?|illness)",
+    re.IGNORECASE,
+)
+_RIGHT_AFTER = re.compile(r"[\s)\]-]*")
+
+
+def _head_of_the_previous(text: str, entity: Entity, entities: tuple[Entity, ...]) -> bool:
+    """'infection' in 'HIV infection', read as two entities: the head of the first one.
+
+    Alone it would name every infection; the condition is the one before it.
+    """
+    return _GENERIC_HEAD.fullmatch(entity.text.strip()) is not None and any(
+        other.type == "condition"
+        and other.end <= entity.start
+        and _RIGHT_AFTER.fullmatch(text, other.end, entity.start) is not None
+        for other in entities
+    )
+
+
 def _condition_terms(text: str, entities: tuple[Entity, ...]) -> list[str]:
     enumeration = _ENUMERATION.search(text)
     if enumeration:
@@ -145,6 +180,7 @@ def _condition_terms(text: str, entities: tuple[Entity, ...]) -> list[str]:
         if e.type == "condition"
         and not e.exception
         and not _parenthetical(text, e)
+        and not _head_of_the_previous(text, e, entities)
         and e.text.strip()
         and len(e.text.split()) <= _MAX_TERM_WORDS
     ]

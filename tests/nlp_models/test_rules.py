@@ -194,3 +194,20 @@ def test_degree_words_stay_in_condition_names(parse) -> None:  # type: ignore[no
     assert rule.any_of == ("uncontrolled hypertension", "uncontrolled diabetes mellitus")
     severe = _one(parse, "Patients with severe asthma").rule
     assert isinstance(severe, ConditionRule) and severe.any_of == ("severe asthma",)
+
+
+def test_the_head_word_of_a_condition_is_no_condition_of_its_own(parse) -> None:  # type: ignore[no-untyped-def]
+    # "infection" alone excluded every patient with any infection on record
+    text = "Has a known history of Human Immunodeficiency Virus (HIV) infection."
+    rule = _one(parse, text, "Exclusion").rule
+    assert isinstance(rule, ConditionRule) and "infection" not in rule.any_of
+    alone = _one(parse, "Has an active infection requiring systemic therapy", "Exclusion").rule
+    assert isinstance(alone, ConditionRule) and alone.any_of == ("active infection",)
+
+
+def test_a_slash_shares_the_head_noun(parse) -> None:  # type: ignore[no-untyped-def]
+    # "renal" alone excluded every patient with any kidney condition
+    text = "Chronic diseases: renal/hepatic failure, any malignancy"
+    rule = _one(parse, text, "Exclusion").rule
+    assert isinstance(rule, ConditionRule)
+    assert rule.any_of[:2] == ("renal failure", "hepatic failure")
