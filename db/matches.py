@@ -22,9 +22,19 @@ from matcher.results import MatchResult, criteria_from_document
 
 @dataclass(frozen=True)
 class EvaluatedAgainst:
+    """What a stored result was computed from, and on which date (ISO, as "today")."""
+
     trial_hash: str
     criteria_version: str
     patient_hash: str
+    evaluated_on: str | None = None
+
+    def same_inputs(self, other: EvaluatedAgainst) -> bool:
+        return (self.trial_hash, self.criteria_version, self.patient_hash) == (
+            other.trial_hash,
+            other.criteria_version,
+            other.patient_hash,
+        )
 
 
 @dataclass(frozen=True)
@@ -56,9 +66,12 @@ def finish_run(
 
 
 def evaluated_against(database: sqlite_utils.Database) -> dict[tuple[str, str], EvaluatedAgainst]:
-    sql = "SELECT patient_id, trial_id, trial_hash, criteria_version, patient_hash FROM matches"
+    sql = (
+        "SELECT patient_id, trial_id, trial_hash, criteria_version, patient_hash, evaluated_on"
+        " FROM matches"
+    )
     return {
-        (row[0], row[1]): EvaluatedAgainst(row[2], row[3], row[4])
+        (row[0], row[1]): EvaluatedAgainst(row[2], row[3], row[4], row[5])
         for row in database.execute(sql).fetchall()
     }
 
@@ -96,6 +109,7 @@ def _to_row(result: MatchResult, against: EvaluatedAgainst, run_id: int) -> dict
         "trial_hash": against.trial_hash,
         "criteria_version": against.criteria_version,
         "patient_hash": against.patient_hash,
+        "evaluated_on": against.evaluated_on,
         "evaluated_at": _now(),
     }
 

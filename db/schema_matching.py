@@ -59,7 +59,14 @@ def _create_matches(database: sqlite_utils.Database) -> None:
     database.table("matches").create_index(["verdict"])
 
 
+def _add_evaluated_on(database: sqlite_utils.Database) -> None:
+    # the date rules were evaluated against: a result with time windows is only reused
+    # on that date (pairs stored before this have none, so they are evaluated again)
+    database.table("matches").add_column("evaluated_on", str)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("matching_0001_patients", _create_patients),
     ("matching_0002_matches_and_runs", _create_matches),
+    ("matching_0003_evaluated_on", _add_evaluated_on),
 ]

@@ -150,6 +150,47 @@ def test_rematching_is_incremental(database_path: Path, tmp_path: Path) -> None:
     assert not listed["P-ELIG-F"]["new"]
 
 
+def test_a_result_with_time_windows_is_evaluated_again_on_a_later_day(
+    database_path: Path, tmp_path: Path
+) -> None:
+    profiles = json.loads((FIXTURES / "nct05935553_profiles.json").read_text(encoding="utf-8"))
+    recent = next(p for p in profiles if p["id"] == "P-ELIG-F")
+    recent["medications"][0]["since"] = "2026-11-04"  # 20 days of lorazepam, not 12 weeks
+    path = tmp_path / "recent.json"
+    path.write_text(json.dumps([recent]), encoding="utf-8")
+    _import(database_path, path)
+    out = tmp_path / "out"
+    assert run_match_step(database_path, out, today=TODAY).counts["evaluated"] == 1
+    assert _listed(out) == {}  # "continued use … for more than 12 weeks" not met yet
+    # NCT05935553 counts 28-day and 12-week spans: a stored answer may be stale a day later
+    later = run_match_step(database_path, out, today=date(2027, 2, 10))
+    assert later.counts["evaluated"] == 1 and later.counts["unchanged"] == 0
+    assert _listed(out)["P-ELIG-F"]["verdict"] == "eligible"
+    same_day = run_match_step(database_path, out, today=date(2027, 2, 10))
+    assert same_day.counts["unchanged"] == 1
+
+
+def test_a_result_without_time_windows_is_kept_on_a_later_day(
+    tmp_path: Path, example_trial: Trial
+) -> None:
+    timeless = Trial(
+        **{
+            **vars(example_trial),
+            "trial_id": "NCT00000018",
+            "eligibility_text": "Inclusion Criteria:\n\n* Aged 18 to 65 years\n",
+            "raw": {**example_trial.raw, "timeless": True},
+        }
+    )
+    database_path = tmp_path / "timeless.db"
+    store_trials(open_database(database_path), [timeless])
+    _import(database_path, FIXTURES / "nct05935553_profiles.json")
+    out = tmp_path / "out"
+    first = run_match_step(database_path, out, today=TODAY)
+    later = run_match_step(database_path, out, today=date(2027, 2, 10))
+    assert later.counts["evaluated"] == 0
+    assert later.counts["unchanged"] == first.counts["evaluated"] > 0
+
+
 def test_changed_trial_is_rematched_and_closed_trial_dropped(
     database_path: Path, tmp_path: Path, example_trial: Trial
 ) -> None:

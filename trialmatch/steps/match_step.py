@@ -2,9 +2,11 @@
 
 Only pairs whose trial (content hash), criteria (parser version and content)
 or patient (profile hash, or re-imported) changed since they were last
-evaluated are re-evaluated; the others keep their stored result. Pairs no
-longer candidates are dropped. The three referral files are rewritten from
-every listed pair, new ones marked.
+evaluated are re-evaluated; the others keep their stored result, except
+where the trial's criteria have time windows or durations ("within 28 days",
+"for more than 12 weeks"): those answers move with the date, so such a pair
+is evaluated again on each new day. Pairs no longer candidates are dropped.
+The three referral files are rewritten from every listed pair, new ones marked.
 """
 
 from __future__ import annotations
@@ -62,15 +64,21 @@ def _match(database: sqlite_utils.Database, run_id: int, today: date, report: St
     needing = patient_store.patients_needing_match(database)
     stored = match_store.evaluated_against(database)
 
+    dated = {trial_id for trial_id, found in criteria.items() if found and _has_windows(found)}
+    evaluated_on = today.isoformat()
+
     def against(profile: PatientProfile, trial: Trial) -> match_store.EvaluatedAgainst:
         return match_store.EvaluatedAgainst(
-            trial.content_hash, versions[trial.trial_id], profile.content_hash
+            trial.content_hash, versions[trial.trial_id], profile.content_hash, evaluated_on
         )
 
     def reuse(profile: PatientProfile, trial: Trial) -> bool:
         if profile.id in needing:
             return False
-        return stored.get((profile.id, trial.trial_id)) == against(profile, trial)
+        earlier = stored.get((profile.id, trial.trial_id))
+        if earlier is None or not earlier.same_inputs(against(profile, trial)):
+            return False
+        return trial.trial_id not in dated or earlier.evaluated_on == evaluated_on
 
     counts = EngineCounts()
     evaluated: list[tuple[MatchResult, match_store.EvaluatedAgainst]] = []
@@ -95,6 +103,17 @@ def _match(database: sqlite_utils.Database, run_id: int, today: date, report: St
     )
     if counts.failed:
         report.errors.append(f"{counts.failed} pairs could not be evaluated (see the log)")
+
+
+def _has_windows(criteria: Sequence[Criterion]) -> bool:
+    """Whether an answer may change with the date alone (a time window or duration)."""
+    for criterion in criteria:
+        rule = criterion.rule
+        if getattr(rule, "within_days", None) is not None:
+            return True
+        if getattr(rule, "min_duration_days", None) is not None:
+            return True
+    return False
 
 
 def _collect(
