@@ -1,6 +1,7 @@
 """A seeded generator of realistic synthetic anonymised patients (demo and bench).
 
-Each patient is built around one recruiting trial: a condition drawn from
+Each patient is built around one recruiting trial, the trials taken in turn
+(in a seeded order) so that each gets its share: a condition drawn from
 its conditions, an age in its range and a matching sex most of the time, a
 location near one of its sites, drugs and labs that fit the condition.
 About one in five gets something that fails common criteria (a serious
@@ -40,7 +41,8 @@ TREATMENTS: dict[str, tuple[tuple[str, float, float], ...]] = {
     "cancer": (("ondansetron", 8, 16), ("dexamethasone", 4, 8), ("morphine", 20, 90)),
     "carcinoma": (("ondansetron", 8, 16), ("dexamethasone", 4, 8)),
     "asthma": (("salbutamol", 0.2, 0.8), ("budesonide", 0.4, 0.8), ("montelukast", 10, 10)),
-    "benzodiazepine": (("lorazepam", 2, 10), ("diazepam", 20, 80), ("alprazolam", 1, 6)),
+    # doses seen in benzodiazepine dependence, mostly 40-150 mg diazepam equivalents
+    "benzodiazepine": (("lorazepam", 4, 15), ("diazepam", 30, 120), ("alprazolam", 2, 8)),
     "depress": (("sertraline", 50, 200), ("escitalopram", 10, 20)),
     "kidney": (("ramipril", 2.5, 10), ("furosemide", 20, 80)),
     "heart": (("bisoprolol", 2.5, 10), ("furosemide", 20, 80)),
@@ -69,7 +71,8 @@ def generate_patients(trials: Sequence[Trial], count: int, seed: int) -> list[Pa
     if not pool:
         raise ValueError("synthetic patients need at least one recruiting trial with conditions")
     rng = random.Random(seed)
-    return [_patient(rng, rng.choice(pool), number) for number in range(1, count + 1)]
+    rng.shuffle(pool)
+    return [_patient(rng, pool[(number - 1) % len(pool)], number) for number in range(1, count + 1)]
 
 
 def _patient(rng: random.Random, trial: Trial, number: int) -> PatientProfile:
@@ -112,8 +115,10 @@ def _age(rng: random.Random, trial: Trial) -> float:
 
 
 def _past_month(rng: random.Random, min_years: int, max_years: int) -> str:
-    year = 2026 - rng.randint(min_years, max_years)
-    return f"{year}-{rng.randint(1, 12):02d}"
+    """A month at least three months back (a treatment going on for a while), seeded."""
+    months_back = rng.randint(max(3, 12 * min_years), max(3, 12 * max_years))
+    month_index = 2026 * 12 + 10 - months_back  # counted from November 2026
+    return f"{month_index // 12}-{month_index % 12 + 1:02d}"
 
 
 def _dose(rng: random.Random, low: float, high: float) -> float:
