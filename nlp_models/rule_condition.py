@@ -188,7 +188,7 @@ def _condition_terms(text: str, entities: tuple[Entity, ...]) -> list[str]:
     known = [e for e in usable if e.normalized] or usable
     named = [_qualified(text, e, canonical_condition(e.normalized or e.text)) for e in known]
     if named:
-        return _shared_degree(text, known, named)
+        return _with_shared_heads(text, _shared_degree(text, known, named))
     head = _head_phrase(text)
     return [head] if head else []
 
@@ -214,8 +214,12 @@ def _qualified(text: str, entity: Entity, term: str) -> str:
     A narrower term matters for exclusions: the generic one would exclude patients
     the trial accepts. Qualifiers are the words right before the lexicon term.
     """
-    if not entity.normalized or entity.end <= entity.start:
+    if entity.end <= entity.start:
         return term
+    if not entity.normalized:  # a statistical span: only a degree word before it is added
+        degree = _DEGREE_BEFORE.search(text, 0, entity.start)
+        named = _DEGREE.match(term + " ")
+        return f"{degree.group(1).lower()} {term}" if degree and not named else term
     words: list[str] = []
     before = text[: entity.start]
     while len(words) < _MAX_QUALIFIERS:
@@ -236,7 +240,35 @@ _DEGREE = re.compile(
     r"symptomatic|untreated|decompensated)\s",
     re.IGNORECASE,
 )
+_DEGREE_BEFORE = re.compile(
+    r"\b(uncontrolled|poorly\s+controlled|inadequately\s+controlled|unstable|severe|"
+    r"symptomatic|untreated|decompensated)\s+$",
+    re.IGNORECASE,
+)
 _JOINED = re.compile(r"^\s*(?:,|/|\bor\b|\band\b|\band/or\b)\s*$", re.IGNORECASE)
+
+
+_ORGAN = (
+    r"(?:cardiovascular|cardiac|heart|pulmonary|lung|respiratory|renal|kidney|hepatic|liver|"
+    r"neurologic(?:al)?|psychiatric|gastrointestinal|endocrine|metabolic|haematologic(?:al)?|"
+    r"hematologic(?:al)?|immunologic(?:al)?|rheumatologic(?:al)?|autoimmune|inflammatory|"
+    r"thyroid|cerebrovascular|dermatologic(?:al)?)"
+)
+_LISTED_ORGAN = re.compile(
+    rf"\b({_ORGAN})\s*(?:,|/|\bor\b|\band\b|\band/or\b)\s*"
+    rf"(?=(?:{_ORGAN}\s*(?:,|/|\bor\b|\band\b|\band/or\b)\s*)*{_ORGAN}\s+"
+    r"(disease|disorder|failure|insufficiency|impairment|dysfunction)s?\b)",
+    re.IGNORECASE,
+)
+
+
+def _with_shared_heads(text: str, names: list[str]) -> list[str]:
+    """'cardiovascular or pulmonary disease': 'cardiovascular disease' is named too."""
+    shared = [
+        canonical_condition(f"{match.group(1)} {match.group(2)}")
+        for match in _LISTED_ORGAN.finditer(text)
+    ]
+    return list(dict.fromkeys([*shared, *names])) if shared else names
 
 
 def _shared_degree(text: str, entities: list[Entity], names: list[str]) -> list[str]:

@@ -211,3 +211,19 @@ def test_a_slash_shares_the_head_noun(parse) -> None:  # type: ignore[no-untyped
     rule = _one(parse, text, "Exclusion").rule
     assert isinstance(rule, ConditionRule)
     assert rule.any_of[:2] == ("renal failure", "hepatic failure")
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        ("Cardiovascular or pulmonary disease", ("cardiovascular disease", "pulmonary disease")),
+        ("Severe cardiovascular diseases;", ("severe cardiovascular diseases",)),
+        ("Asthma or Chronic Obstructive pulmonary Disease",
+         ("asthma", "chronic obstructive pulmonary disease")),
+    ],
+)  # fmt: skip
+def test_organ_words_share_the_head_and_keep_the_degree(  # type: ignore[no-untyped-def]
+    parse, text: str, terms: tuple[str, ...]
+) -> None:
+    rule = _one(parse, text, "Exclusion").rule
+    assert isinstance(rule, ConditionRule) and rule.any_of == terms
