@@ -71,11 +71,13 @@ def _equivalent(text: str) -> str | None:
     return "prednisone" if written.startswith("predniso") else written
 
 
-def _dose(text: str) -> DoseRange | None:
+def _dose(text: str, named: list[Entity]) -> DoseRange | None:
     equivalent = _equivalent(text)
     for value in find_values(text):
         if value.unit not in ("mg", "mg/day", "mg/d", "mcg", "g"):
             continue
+        if not any(_near(text, value.start, value.end, e) for e in named):
+            continue  # "low birthweight (< 2500 g)" is no dose of the drug named far away
         factor = {"mcg": 0.001, "g": 1000.0}.get(value.unit, 1.0)
         if value.comparator == "range" and value.upper is not None:
             return DoseRange(min=value.value * factor, max=value.upper * factor,
@@ -89,6 +91,13 @@ def _dose(text: str) -> DoseRange | None:
     return None
 
 
+def _near(text: str, start: int, end: int, entity: Entity) -> bool:
+    """Close to the drug's name, in the same clause (no ';' between)."""
+    between = text[min(end, entity.end) : max(start, entity.start)]
+    close = entity.start - _DOSE_REACH <= end and start <= entity.end + _DOSE_REACH
+    return close and ";" not in between
+
+
 def _timing(text: str, dose: DoseRange | None) -> Literal["current", "past", "ever"]:
     if dose is not None:
         return "current"  # a dose criterion is about what the patient takes now
@@ -99,29 +108,69 @@ def _timing(text: str, dose: DoseRange | None) -> Literal["current", "past", "ev
     return "current"
 
 
-# "methacholine challenge", "post-albuterol FEV1", "pre-albuterol-dose (baseline) PC20": a drug
-# given for a test, not one the patient takes
+# "methacholine challenge", "post-albuterol FEV1", "beta hCG (pregnancy) test", "troponin I and
+# CK-MB levels", "vitamin B12 deficiency": a drug given for a test or measured, not one taken
 _TEST_AFTER = re.compile(
-    r"^[\s-]*(?:chloride\s+)?(?:bronchial\s+|inhalation\s+)?(?:challenge|provocation|"
-    r"stimulation\s+test|test)\b",
+    r"^[\s-]*(?:\([^()]{1,15}\)\s*)?(?:[\w-]+\s+){0,3}?(?:challenge|provocation|tests?|"
+    r"levels?|titers?|titres?|assays?|concentrations?|deficien\w*)\b",
     re.IGNORECASE,
 )
-_TEST_BEFORE = re.compile(r"\b(?:pre|post)[\s-]*$", re.IGNORECASE)
+_TEST_BEFORE = re.compile(
+    r"\b(?:pre|post|serum|plasma|urine|urinary|blood|negative|positive)(?:[\s-]+beta)?[\s-]*$",
+    re.IGNORECASE,
+)
+# "sodium, potassium, bicarbonate": a drug name listed among lab measurements is an analyte
+_LIST_GAP = re.compile(r"^\s*(?:,|;|/|\band\b|\bor\b)\s*(?:\band\b|\bor\b)?\s*$", re.I)
+# "dapsone-naive", "naïve to biologics": never treated with it
+_NAIVE_AFTER = re.compile(r"^[\s-]*na[iï]ve\b", re.IGNORECASE)
+_NAIVE_BEFORE = re.compile(r"\bna[iï]ve\s+(?:to\s+)?(?:any\s+)?$", re.IGNORECASE)
+# a dose belongs to a drug named close to it, not to a weight or another number of the text
+_DOSE_REACH = 60
 
 
 def _given_for_a_test(text: str, entity: Entity) -> bool:
     return bool(
-        _TEST_AFTER.match(text[entity.end : entity.end + 40])
-        or _TEST_BEFORE.search(text[max(0, entity.start - 6) : entity.start])
+        _TEST_AFTER.match(text[entity.end : entity.end + 60])
+        or _TEST_BEFORE.search(text[max(0, entity.start - 16) : entity.start])
+    )
+
+
+def _listed_with_labs(text: str, entity: Entity, entities: tuple[Entity, ...]) -> bool:
+    drugs = [e for e in entities if e.type == "drug"]
+    labs = [  # not "sodium" in "sodium oxybate"
+        e
+        for e in entities
+        if e.type == "measurement" and not any(d.start < e.end and e.start < d.end for d in drugs)
+    ]
+    return any(
+        (lab.end <= entity.start and _LIST_GAP.match(text[lab.end : entity.start]))
+        or (entity.end <= lab.start and _LIST_GAP.match(text[entity.end : lab.start]))
+        for lab in labs
+    )
+
+
+def _naive(text: str, entities: tuple[Entity, ...]) -> bool:
+    return any(
+        e.type in ("drug", "procedure")
+        and (
+            _NAIVE_AFTER.match(text[e.end : e.end + 10])
+            or _NAIVE_BEFORE.search(text[max(0, e.start - 20) : e.start])
+        )
+        for e in entities
     )
 
 
 def medication_rule(text: str, entities: tuple[Entity, ...]) -> MedicationRule | None:
-    entities = tuple(e for e in entities if not _given_for_a_test(text, e))
+    entities = tuple(
+        e
+        for e in entities
+        if not _given_for_a_test(text, e) and not _listed_with_labs(text, e, entities)
+    )
     drugs, classes, except_drugs, except_classes = drug_terms(entities)
     if not drugs and not classes:
         return None
-    dose = _dose(text)
+    named = [e for e in entities if e.type in ("drug", "procedure") and e.normalized]
+    dose = _dose(text, named)
     counts_z_drugs = dose is not None and dose.equivalent == "diazepam"
     if counts_z_drugs and "benzodiazepines" in classes and "z_drugs" not in classes:
         classes.append("z_drugs")  # the Ashton table counts Z-drugs with benzodiazepines
@@ -136,6 +185,8 @@ def medication_rule(text: str, entities: tuple[Entity, ...]) -> MedicationRule |
     if window is not None and timing == "current" and dose is None:
         timing = "ever"  # "within 4 weeks prior": taken at any time in the window
     negated = any(e.negated and not e.exception for e in entities if e.type == "drug")
+    if _naive(text, entities):
+        negated, timing = True, "ever"
     return MedicationRule(
         drugs=tuple(drugs),
         classes=tuple(classes),

@@ -171,7 +171,7 @@ _NOT_A_STATE = re.compile(
     re.IGNORECASE,
 )
 _NEGATIVE = re.compile(
-    r"\bnegative\b[^.;]{0,40}\bpregnancy\s+test|pregnancy\s+test[^.;]{0,20}\bnegative|"
+    r"\bnegative\b[^.;]{0,60}\bpregnancy\s+test|pregnancy\s+test[^.;]{0,20}\bnegative|"
     r"\bnot\s+(?:be\s+)?(?:currently\s+)?(?:pregnant|breast[- ]?feeding|lactating|nursing)|"
     r"\bnon-?pregnant|\bnon-?lactating",
     re.IGNORECASE,
@@ -182,7 +182,9 @@ def pregnancy_rule(text: str) -> PregnancyRule | None:
     """'Pregnant or nursing women' -> pregnant, lactating; 'negative pregnancy test' -> negated."""
     pregnant, lactating = _PREGNANT.search(text), _LACTATING.search(text)
     first = min((m.start() for m in (pregnant, lactating) if m), default=None)
-    if first is None or _NOT_A_STATE.search(text[:first]) or first > 80:
+    if first is None or _NOT_A_STATE.search(text[:first]):
+        return None
+    if first > 80 and not _NEGATIVE.search(text):  # a far mention is seldom the subject
         return None
     states = tuple(s for s, m in (("pregnant", pregnant), ("lactating", lactating)) if m)
     return PregnancyRule(states=states, negated=bool(_NEGATIVE.search(text)))

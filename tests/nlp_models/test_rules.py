@@ -227,3 +227,40 @@ def test_organ_words_share_the_head_and_keep_the_degree(  # type: ignore[no-unty
 ) -> None:
     rule = _one(parse, text, "Exclusion").rule
     assert isinstance(rule, ConditionRule) and rule.any_of == terms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Have normal screening laboratories for white blood cells (WBC), platelets, sodium, "
+        "potassium, bicarbonate",
+        "Confirmed by ECG, as well as troponin I and CK-MB levels above normal",
+        "Patients suspected to have vitamin B12 deficiency defined as a plasma vitamin B12 below "
+        "the reference interval",
+    ],
+)
+def test_a_measured_substance_is_no_medication_required(parse, text: str) -> None:  # type: ignore[no-untyped-def]
+    # as "currently taking bicarbonate / troponin / vitamin B12" the inclusion failed everyone
+    assert not isinstance(_one(parse, text).rule, MedicationRule)
+
+
+def test_naive_to_a_drug_means_never_treated(parse) -> None:  # type: ignore[no-untyped-def]
+    rule = _one(parse, "Subjects are dapsone-naive.").rule
+    assert rule == MedicationRule(drugs=("dapsone",), timing="ever", negated=True)
+
+
+def test_a_dose_belongs_to_a_drug_in_its_clause(parse) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "Infants who have already received postnatal vitamin D supplementation; "
+        "prematurity (<37 weeks)/low birthweight (<2500 g)"
+    )
+    rule = _one(parse, text, "Exclusion").rule
+    assert isinstance(rule, MedicationRule) and rule.dose is None
+
+
+def test_a_negative_pregnancy_test_named_late_in_the_criterion(parse) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "Females of child-bearing potential (FOCP) must have a negative serum beta human "
+        "chorionic gonadotropin (HCG) pregnancy test"
+    )
+    assert _one(parse, text).rule == PregnancyRule(states=("pregnant",), negated=True)
