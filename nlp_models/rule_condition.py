@@ -19,7 +19,11 @@ from nlp_models.rule_medication import CLASS_PREFIX
 from nlp_models.temporal import find_temporal
 
 SYNONYMS_FILE = Path(__file__).resolve().parent / "data" / "condition_synonyms.json"
-_ALLERGY = re.compile(r"\b(?:hypersensitiv\w*|allerg\w*|anaphyla\w*|intoleran\w*)\b", re.I)
+_ALLERGY = re.compile(
+    r"\b(?:hypersensitiv\w*|allerg\w*|anaphyla\w*|intoleran\w*|"
+    r"(?:hyper)?sensi(?:tiv|bil)\w*\s+to)\b",
+    re.IGNORECASE,
+)
 _DEPENDENCE = re.compile(
     r"\b(?:dependen(?:ce|cy|t)|addiction|abuse|misuse|use\s+disorders?)\b\s+(?:on|to|of|with)?\s*"
     r"(?:any\s+)?(?:other\s+)?(?:substances?|drugs?|psychoactive|illicit)",

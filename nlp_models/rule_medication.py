@@ -91,11 +91,18 @@ def _dose(text: str, named: list[Entity]) -> DoseRange | None:
     return None
 
 
+def _names_a_drug(entity: Entity) -> bool:
+    """A drug, or a treatment naming a drug class ("oral anticoagulation therapy")."""
+    if entity.type == "drug":
+        return True
+    return entity.type == "procedure" and (entity.normalized or "").startswith(CLASS_PREFIX)
+
+
 def _near(text: str, start: int, end: int, entity: Entity) -> bool:
     """Close to the drug's name, in the same clause (no ';' between)."""
     between = text[min(end, entity.end) : max(start, entity.start)]
     close = entity.start - _DOSE_REACH <= end and start <= entity.end + _DOSE_REACH
-    return close and ";" not in between
+    return close and ";" not in between and "\n" not in between
 
 
 def _timing(text: str, dose: DoseRange | None) -> Literal["current", "past", "ever"]:
@@ -112,7 +119,7 @@ def _timing(text: str, dose: DoseRange | None) -> Literal["current", "past", "ev
 # CK-MB levels", "vitamin B12 deficiency": a drug given for a test or measured, not one taken
 _TEST_AFTER = re.compile(
     r"^[\s-]*(?:\([^()]{1,15}\)\s*)?(?:[\w-]+\s+){0,3}?(?:challenge|provocation|tests?|"
-    r"levels?|titers?|titres?|assays?|concentrations?|deficien\w*)\b",
+    r"levels?|titers?|titres?|assays?|concentrations?|deficien\w*|index|ratio)\b",
     re.IGNORECASE,
 )
 _TEST_BEFORE = re.compile(
@@ -184,7 +191,7 @@ def medication_rule(text: str, entities: tuple[Entity, ...]) -> MedicationRule |
     timing = _timing(text, dose)
     if window is not None and timing == "current" and dose is None:
         timing = "ever"  # "within 4 weeks prior": taken at any time in the window
-    negated = any(e.negated and not e.exception for e in entities if e.type == "drug")
+    negated = any(e.negated and not e.exception for e in entities if _names_a_drug(e))
     if _naive(text, entities):
         negated, timing = True, "ever"
     return MedicationRule(

@@ -264,3 +264,17 @@ def test_a_negative_pregnancy_test_named_late_in_the_criterion(parse) -> None:  
         "chorionic gonadotropin (HCG) pregnancy test"
     )
     assert _one(parse, text).rule == PregnancyRule(states=("pregnant",), negated=True)
+
+
+def test_not_on_a_treatment_naming_a_class_is_negated(parse) -> None:  # type: ignore[no-untyped-def]
+    text = "Atrial fibrillation and not on oral anticoagulation (OAC) therapy but eligible"
+    rule = _one(parse, text).rule
+    assert isinstance(rule, MedicationRule) and rule.classes == ("anticoagulants",)
+    assert rule.negated
+
+
+def test_sensitivity_to_a_drug_is_an_allergy(parse) -> None:  # type: ignore[no-untyped-def]
+    rule = _one(parse, "Sensitivity to pilocarpine", "Exclusion").rule
+    assert rule == ConditionRule(any_of=("pilocarpine allergy",))
+    index = _one(parse, "Insulin sensitivity index below 2", "Exclusion").rule
+    assert not isinstance(index, MedicationRule)
