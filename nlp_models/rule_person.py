@@ -167,9 +167,17 @@ _PREGNANT = re.compile(r"\bpregnan\w*|\bgestation\w*", re.IGNORECASE)
 _LACTATING = re.compile(r"\b(?:lactat\w*|breast[- ]?feed\w*|breast[- ]?fed|nursing)\b", re.I)
 _NOT_A_STATE = re.compile(
     r"\b(?:agree\w*|willing\w*|plan\w*|intend\w*|wish\w*|desire|contracept\w*|prevent\w*|"
-    r"avoid\w*|use|using|become|father|partner|future)\b",
+    r"avoid\w*|use|using|become|father|partner\w*|future|seek\w*)\b",
     re.IGNORECASE,
 )
+# "pregnancy testing as described in the protocol", "pregnancy will not be considered as an
+# exclusion criterion": about pregnancy, not a pregnancy the criterion asks for
+_NOT_ASKED = re.compile(
+    r"^\w*\s+(?:test(?:s|ing)?\b|will\s+not\s+be\s+"
+    r"considered|is\s+not\s+an?\s+exclusion|(?:is|are)\s+(?:allowed|permitted|acceptable)\b)",
+    re.IGNORECASE,
+)
+_PARENTHESES = re.compile(r"\([^()]*\)")
 _NEGATIVE = re.compile(
     r"\bnegative\b[^.;]{0,60}\bpregnancy\s+test|pregnancy\s+test[^.;]{0,20}\bnegative|"
     r"\bnot\s+(?:be\s+)?(?:currently\s+)?(?:pregnant|breast[- ]?feeding|lactating|nursing)|"
@@ -184,7 +192,11 @@ def pregnancy_rule(text: str) -> PregnancyRule | None:
     first = min((m.start() for m in (pregnant, lactating) if m), default=None)
     if first is None or _NOT_A_STATE.search(text[:first]):
         return None
-    if first > 80 and not _NEGATIVE.search(text):  # a far mention is seldom the subject
+    # "Pregnancy (a negative pregnancy test is required …)": the aside explains, it does not negate
+    negative = _NEGATIVE.search(_PARENTHESES.sub(" ", text) if first < 3 else text)
+    if _NOT_ASKED.match(text[first:]) and not negative:
+        return None
+    if first > 80 and not negative:  # a far mention is seldom the subject
         return None
     states = tuple(s for s, m in (("pregnant", pregnant), ("lactating", lactating)) if m)
-    return PregnancyRule(states=states, negated=bool(_NEGATIVE.search(text)))
+    return PregnancyRule(states=states, negated=bool(negative))

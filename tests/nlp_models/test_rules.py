@@ -278,3 +278,27 @@ def test_sensitivity_to_a_drug_is_an_allergy(parse) -> None:  # type: ignore[no-
     assert rule == ConditionRule(any_of=("pilocarpine allergy",))
     index = _one(parse, "Insulin sensitivity index below 2", "Exclusion").rule
     assert not isinstance(index, MedicationRule)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Additional requirements for pregnancy testing during and after study intervention as "
+        "described in the protocol.",
+        "Pregnancy will not be considered as exclusion criteria.",
+        "Not seeking pregnancy during the study period",
+        "A male volunteer with sexual partners who are pregnant must use condoms",
+    ],
+)
+def test_words_about_pregnancy_that_ask_for_none(parse, text: str) -> None:  # type: ignore[no-untyped-def]
+    # each was "the patient must be pregnant"
+    assert not isinstance(_one(parse, text).rule, PregnancyRule)
+
+
+def test_an_aside_on_testing_does_not_negate_an_excluded_pregnancy(parse) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "Pregnancy (a negative serum or urine pregnancy test should be available for women of "
+        "child-bearing potential before study entry)"
+    )
+    rule = _one(parse, text, "Exclusion").rule
+    assert isinstance(rule, PregnancyRule) and not rule.negated
