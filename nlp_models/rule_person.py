@@ -10,7 +10,10 @@ from nlp_models.values import ValueMention, find_values
 
 _AGE_CUE = re.compile(
     r"\b(?:age[ds]?|years?\s+old|year-old|yrs?\s+old|years\s+of\s+age|adults?|old(?:er)?|"
-    r"younger|birthday)\b",
+    r"younger|birthday)\b|"
+    # "children under 12 years": a group of people bounded in years right after it
+    r"\b(?:children|adolescents|infants|boys|girls|men|women)\s+(?:under|over|below|above|"
+    r"between|from|≥|≤|<|>|\\[<>])",
     re.IGNORECASE,
 )
 _AGE_UNITS = {"years": 1.0, "months": 1 / 12, "weeks": 1 / 52, "days": 1 / 365}
@@ -75,6 +78,10 @@ def _age_values(text: str) -> list[ValueMention]:
     return values
 
 
+ADULT_AGE = 18.0
+_ADULTS = re.compile(r"\badults?\b(?![- ]onset)", re.IGNORECASE)
+
+
 def age_rule(text: str) -> AgeRule | AgesOutside | None:
     """'Patients aged ≥ 18 years to ≤ 65 years' -> AgeRule(min=18, max=65).
 
@@ -102,6 +109,8 @@ def age_rule(text: str) -> AgeRule | AgesOutside | None:
     if not bounds:
         return None
     low, high = bounds.get("min"), bounds.get("max")
+    if low is None and high is not None and high[0] > ADULT_AGE and _ADULTS.search(text):
+        low = (ADULT_AGE, True)  # "healthy adults under age 60": adults are 18 or older
     if low and high and low[0] == high[0]:
         high = None  # "≥ 18 years; under 18 years with a parent's consent": the limit is 18
     if low and high and low[0] > high[0]:

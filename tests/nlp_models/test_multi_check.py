@@ -148,7 +148,8 @@ def test_ages_outside_a_range(parse, text: str, below: AgeRule, above: AgeRule) 
     [
         ("Age greater than to or equal 18 years at the time of signing informed consent",
          AgeRule(min=18)),
-        ("Healthy adults under age 60", AgeRule(max=60, max_inclusive=False)),
+        ("Healthy adults under age 60", AgeRule(min=18, max=60, max_inclusive=False)),
+        ("Children under 12 years", AgeRule(max=12, max_inclusive=False)),
         ("Aged over 18 years", AgeRule(min=18, min_inclusive=False)),
         ("At least 18 years old", AgeRule(min=18)),
     ],
