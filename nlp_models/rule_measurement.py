@@ -53,13 +53,39 @@ _CHANGE_AFTER = re.compile(
 )
 
 
-def _names_a_level(text: str, measurement: Entity) -> bool:
+# "FEV1/FVC < 0.7": over a quantity that is no lab of ours, a ratio ("AST/ALT" are two labs)
+_OVER_ANOTHER = re.compile(r"^\s*/\s*[A-Za-z]")
+# "weight and height within the 3rd-97th percentile": a rank among peers, not a level
+_PERCENTILE = re.compile(r"\b(?:percentiles?|centiles?)\b", re.IGNORECASE)
+# what may stand between a lab and a bare number that is its threshold ("ECOG performance
+# status 0 or 1", "MMSE score: 23"); "LDL (fenofibrate, omega 3 …)" has no threshold
+_BARE_GAP = re.compile(
+    r"[\s:]*(?:(?:of|is|was|score|scores|status|level|levels|value|values|performance|count|"
+    r"index|at|a|an|the|total|serum|plasma)\b[\s:]*)*",
+    re.IGNORECASE,
+)
+
+
+def _names_a_level(text: str, measurement: Entity, measurements: list[Entity]) -> bool:
     """Whether the mention is the measurement's own value, not a ratio or a change of it."""
     after = text[measurement.end : measurement.end + 40]
     before = text[max(0, measurement.start - 60) : measurement.start]
+    over = _OVER_ANOTHER.match(after)
+    if over and not any(m.start == measurement.end + over.end() - 1 for m in measurements):
+        return False
     return not (
         _RATIO_AFTER.match(after) or _CHANGE_BEFORE.search(before) or _CHANGE_AFTER.match(after)
     )
+
+
+def _threshold_of(text: str, value: ValueMention, named: Entity) -> bool:
+    """Whether *value* can be *named*'s threshold: not a percentile, and a bare number
+    (no comparator, no unit) only right after the name."""
+    if _PERCENTILE.search(text, named.end, min(len(text), value.end + 15)):
+        return False
+    if value.comparator != "=" or value.unit is not None or text[value.start] == "=":
+        return True
+    return _BARE_GAP.fullmatch(text, named.end, value.start) is not None
 
 
 @dataclass(frozen=True)
@@ -97,7 +123,7 @@ def measurement_findings(text: str, entities: tuple[Entity, ...]) -> list[Measur
     for index, (value, named) in enumerate(zip(values, owners, strict=True)):
         if named is None or named.normalized is None or named.normalized in found:
             continue
-        if not _names_a_level(text, named):
+        if not _names_a_level(text, named, measurements) or not _threshold_of(text, value, named):
             continue
         following = [v for v, owner in zip(values[index:], owners[index:], strict=True)
                      if owner is named]  # fmt: skip
@@ -107,6 +133,7 @@ def measurement_findings(text: str, entities: tuple[Entity, ...]) -> list[Measur
         rule = _rule(named.normalized, _score_range(text, following), window)
         if rule is None:
             continue
+        rule = _fraction_as_percent(rule)
         start = _written_out_start(text, named, measurements)
         found[named.normalized] = MeasurementFinding(rule, start, value.end)
         for listed in _listed_before(text, named, measurements):
@@ -167,6 +194,17 @@ def _score_range(text: str, values: list[ValueMention]) -> list[ValueMention]:
                          unit=second.unit)  # fmt: skip
         return [joined, *values[2:]]
     return values
+
+
+_PERCENT_MEASUREMENTS = frozenset({"lvef", "oxygen_saturation"})
+
+
+def _fraction_as_percent(rule: MeasurementRule) -> MeasurementRule:
+    """'ejection fraction < 0.4' is 40 %, the unit records carry."""
+    if rule.name not in _PERCENT_MEASUREMENTS or rule.unit is not None or not 0 < rule.value <= 1:
+        return rule
+    upper = None if rule.upper is None else round(rule.upper * 100, 6)
+    return replace(rule, value=round(rule.value * 100, 6), upper=upper, unit="%")
 
 
 def _rule(name: str, values: list[ValueMention], window: int | None) -> MeasurementRule | None:

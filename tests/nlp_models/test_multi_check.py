@@ -282,3 +282,23 @@ def test_a_grade_is_no_threshold_of_the_next_lab(parse) -> None:  # type: ignore
     criteria = _parse(parse, text, "exclusion")
     rules = [c.rule for c in criteria if isinstance(c.rule, MeasurementRule)]
     assert [(r.name, r.comparator, r.value) for r in rules] == [("qtc", ">", 470)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FEV1/FVC <0.7",
+        "Weight and height measurements should fall within the percentile range 3-97%",
+        "Current height less than 5th percentile",
+        "Subjects taking any medication affecting level of LDL (Fenofibrate, Omega 3 fatty acid)",
+    ],
+)
+def test_numbers_that_are_no_threshold_of_the_lab(parse, text: str) -> None:  # type: ignore[no-untyped-def]
+    # a ratio over another quantity, a percentile, a number inside a name ("Omega 3")
+    criteria = _parse(parse, text)
+    assert not [c for c in criteria if isinstance(c.rule, MeasurementRule)], text
+
+
+def test_an_ejection_fraction_written_as_a_fraction(parse) -> None:  # type: ignore[no-untyped-def]
+    criteria = _parse(parse, "Left ventricular ejection fraction (EF) < 0.4", "exclusion")
+    assert criteria[0].rule == MeasurementRule("lvef", "<", 40, "%")
