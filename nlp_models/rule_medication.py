@@ -118,8 +118,12 @@ def _timing(text: str, dose: DoseRange | None) -> Literal["current", "past", "ev
 # "methacholine challenge", "post-albuterol FEV1", "beta hCG (pregnancy) test", "troponin I and
 # CK-MB levels", "vitamin B12 deficiency": a drug given for a test or measured, not one taken
 _TEST_AFTER = re.compile(
-    r"^[\s-]*(?:\([^()]{1,15}\)\s*)?(?:[\w-]+\s+){0,3}?(?:challenge|provocation|tests?|"
-    r"levels?|titers?|titres?|assays?|concentrations?|deficien\w*|index|ratio)\b",
+    r"^[\s-]*(?:\([^()]{1,15}\)\s*)?"
+    # up to three words between, none of which starts a new phrase ("warfarin with INR levels"
+    # is still warfarin taken)
+    r"(?:(?!(?:with|at|for|in|on|to|by|of|from|during|while|after|before)\b)[\w-]+\s+){0,3}?"
+    r"(?:challenge|provocation|tests?|levels?|titers?|titres?|assays?|concentrations?|"
+    r"deficien\w*|index|ratio)\b",
     re.IGNORECASE,
 )
 _TEST_BEFORE = re.compile(
