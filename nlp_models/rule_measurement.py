@@ -78,10 +78,22 @@ def _names_a_level(text: str, measurement: Entity, measurements: list[Entity]) -
     )
 
 
+# "blood pressure not controlled with 2 or fewer antihypertensive medications": a count
+_COUNTED_AFTER = re.compile(
+    r"\s*(?:or\s+(?:fewer|less|more|greater)\s+)?(?:[a-z-]+\s+){0,2}?(?:medications?|"
+    r"drugs?|agents?|episodes?|attacks?|exacerbations?|lines?|cycles?|regimens?|visits?|"
+    r"hospitali[sz]ations?|admissions?|seizures?|events?|measurements?|readings?|occasions?|"
+    r"doses?|tablets?|cigarettes?|drinks?|classes)\b",
+    re.IGNORECASE,
+)
+
+
 def _threshold_of(text: str, value: ValueMention, named: Entity) -> bool:
-    """Whether *value* can be *named*'s threshold: not a percentile, and a bare number
-    (no comparator, no unit) only right after the name."""
+    """Whether *value* can be *named*'s threshold: not a percentile, not a count of things,
+    and a bare number (no comparator, no unit) only right after the name."""
     if _PERCENTILE.search(text, named.end, min(len(text), value.end + 15)):
+        return False
+    if value.unit is None and _COUNTED_AFTER.match(text, value.end):
         return False
     if value.comparator != "=" or value.unit is not None or text[value.start] == "=":
         return True

@@ -302,3 +302,13 @@ def test_numbers_that_are_no_threshold_of_the_lab(parse, text: str) -> None:  # 
 def test_an_ejection_fraction_written_as_a_fraction(parse) -> None:  # type: ignore[no-untyped-def]
     criteria = _parse(parse, "Left ventricular ejection fraction (EF) < 0.4", "exclusion")
     assert criteria[0].rule == MeasurementRule("lvef", "<", 40, "%")
+
+
+def test_a_count_of_medications_is_no_blood_pressure(parse) -> None:  # type: ignore[no-untyped-def]
+    # "2 or fewer antihypertensive medications" was "blood pressure <= 2"
+    text = (
+        "Blood pressure is not well controlled (with 2 or fewer antihypertensive medications, "
+        "systolic blood pressure > 150 mmHg)"
+    )
+    rules = [c.rule for c in _parse(parse, text, "exclusion")]
+    assert rules == [MeasurementRule("systolic_bp", ">", 150, "mmHg")]
