@@ -266,13 +266,28 @@ _LISTED_ORGAN = re.compile(
 )
 
 
+# "hepatitis B or C (infection)", "hepatitis B/C": each letter is a hepatitis
+_HEPATITIS_LETTERS = re.compile(
+    r"\bhepatitis\s+([A-E])\b((?:(?:\s*(?:,|/|\bor\b|\band\b|\band/or\b))+\s*[A-E]\b)*)",
+    re.IGNORECASE,
+)
+_LETTER_ONLY = re.compile(r"^(?:[a-e](?:\s+(?:infection|virus|disease))?|hepatitis)$")
+
+
 def _with_shared_heads(text: str, names: list[str]) -> list[str]:
-    """'cardiovascular or pulmonary disease': 'cardiovascular disease' is named too."""
+    """'cardiovascular or pulmonary disease' names 'cardiovascular disease' too, and
+    'hepatitis B or C infection' names 'hepatitis c' (not a 'c infection')."""
     shared = [
         canonical_condition(f"{match.group(1)} {match.group(2)}")
         for match in _LISTED_ORGAN.finditer(text)
     ]
-    return list(dict.fromkeys([*shared, *names])) if shared else names
+    for match in _HEPATITIS_LETTERS.finditer(text):
+        letters = [match.group(1), *re.findall(r"\b[A-E]\b", match.group(2), re.IGNORECASE)]
+        shared += [canonical_condition(f"hepatitis {letter.lower()}") for letter in letters]
+    if not shared:
+        return names
+    kept = [name for name in names if not _LETTER_ONLY.match(name)]
+    return list(dict.fromkeys([*shared, *kept]))
 
 
 def _shared_degree(text: str, entities: list[Entity], names: list[str]) -> list[str]:

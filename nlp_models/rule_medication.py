@@ -139,9 +139,19 @@ _NAIVE_BEFORE = re.compile(r"\bna[iï]ve\s+(?:to\s+)?(?:any\s+)?$", re.IGNORECAS
 _DOSE_REACH = 60
 
 
+# "HBsAg positive", "anti-HCV (antibody) reactive": a test result, not a drug taken
+_RESULT_AFTER = re.compile(
+    r"^[\s-]*(?:\([^()]{1,15}\)\s*)?(?:sero)?(?:positive|negative|reactive|detectable|"
+    r"undetectable)\b",
+    re.IGNORECASE,
+)
+
+
 def _given_for_a_test(text: str, entity: Entity) -> bool:
+    after = text[entity.end : entity.end + 60]
     return bool(
-        _TEST_AFTER.match(text[entity.end : entity.end + 60])
+        _TEST_AFTER.match(after)
+        or _RESULT_AFTER.match(after)
         or _TEST_BEFORE.search(text[max(0, entity.start - 16) : entity.start])
     )
 

@@ -302,3 +302,21 @@ def test_an_aside_on_testing_does_not_negate_an_excluded_pregnancy(parse) -> Non
     )
     rule = _one(parse, text, "Exclusion").rule
     assert isinstance(rule, PregnancyRule) and not rule.negated
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        ("Known HIV infection or active hepatitis B or C infection.",
+         ("hepatitis b", "hepatitis c", "hiv infection")),
+        ("Hepatitis A, B, or C", ("hepatitis a", "hepatitis b", "hepatitis c")),
+        ("Active hepatitis B (HBsAg positive) or hepatitis C (HCV RNA positive)",
+         ("hepatitis b", "hepatitis c")),
+    ],
+)  # fmt: skip
+def test_each_letter_of_a_hepatitis_list_is_a_hepatitis(  # type: ignore[no-untyped-def]
+    parse, text: str, terms: tuple[str, ...]
+) -> None:
+    # "hepatitis B or C infection" named "c infection"; "HBsAg positive" was a drug taken
+    rule = _one(parse, text, "Exclusion").rule
+    assert isinstance(rule, ConditionRule) and rule.any_of == terms
