@@ -80,7 +80,11 @@ def _names_a_level(text: str, measurement: Entity, measurements: list[Entity]) -
 
 # "blood pressure not controlled with 2 or fewer antihypertensive medications": a count
 _COUNTED_AFTER = re.compile(
-    r"\s*(?:or\s+(?:fewer|less|more|greater)\s+)?(?:[a-z-]+\s+){0,2}?(?:medications?|"
+    r"\s*(?:or\s+(?:fewer|less|more|greater)\s+)?"
+    # words of the counted thing's name only ("antihypertensive", "prior"): "ECOG <= 1 at the
+    # screening visit" counts nothing
+    r"(?:(?!(?:at|in|on|for|during|within|before|after|of|per|over|between|the|an?|and|or|"
+    r"with|by|from|to)\b)[a-z-]+\s+){0,2}?(?:medications?|"
     r"drugs?|agents?|episodes?|attacks?|exacerbations?|lines?|cycles?|regimens?|visits?|"
     r"hospitali[sz]ations?|admissions?|seizures?|events?|measurements?|readings?|occasions?|"
     r"doses?|tablets?|cigarettes?|drinks?|classes)\b",

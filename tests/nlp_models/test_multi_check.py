@@ -312,3 +312,5 @@ def test_a_count_of_medications_is_no_blood_pressure(parse) -> None:  # type: ig
     )
     rules = [c.rule for c in _parse(parse, text, "exclusion")]
     assert rules == [MeasurementRule("systolic_bp", ">", 150, "mmHg")]
+    visit = _parse(parse, "ECOG <= 1 at the screening visit")
+    assert visit[0].rule == MeasurementRule("ecog", "<=", 1, None)
