@@ -46,7 +46,11 @@ LOG = logging.getLogger("pretrain_tok2vec")
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "nlp_models" / "trained" / "pretrained_tok2vec.bin"
 EPOCHS = 3
-CONFIG = f"""
+
+
+def config(epochs: int) -> str:
+    """The pretraining config, before spaCy fills in its defaults."""
+    return f"""
 [paths]
 raw_text = null
 
@@ -86,7 +90,7 @@ seed = ${{system.seed}}
 gpu_allocator = ${{system.gpu_allocator}}
 
 [pretraining]
-max_epochs = {{epochs}}
+max_epochs = {epochs}
 dropout = 0.2
 component = "tok2vec"
 layer = ""
@@ -137,12 +141,12 @@ def pretrain(epochs: int, out: Path) -> None:
         work = Path(scratch)
         corpus = work / "corpus.jsonl"
         LOG.info("corpus: %d words", write_corpus(corpus))
-        base, config = work / "base.cfg", work / "config.cfg"
-        base.write_text(CONFIG.replace("{epochs}", str(epochs)), encoding="utf-8")
+        base, filled = work / "base.cfg", work / "config.cfg"
+        base.write_text(config(epochs), encoding="utf-8")
         spacy_cli = [sys.executable, "-m", "spacy"]
-        subprocess.run([*spacy_cli, "init", "fill-config", str(base), str(config),
+        subprocess.run([*spacy_cli, "init", "fill-config", str(base), str(filled),
                         "--pretraining"], check=True)  # fmt: skip
-        subprocess.run([*spacy_cli, "pretrain", str(config), str(work / "out"),
+        subprocess.run([*spacy_cli, "pretrain", str(filled), str(work / "out"),
                         "--paths.raw_text", str(corpus)], check=True)  # fmt: skip
         shutil.copyfile(work / "out" / f"model{epochs - 1}.bin", out)
     LOG.info("saved to %s", out)

@@ -197,6 +197,14 @@ def _condition_terms(text: str, entities: tuple[Entity, ...]) -> list[str]:
     return [head] if head else []
 
 
+# degree and control words the matcher asks about (its "qualifiers")
+_DEGREE_WORDS = (
+    r"(uncontrolled|poorly\s+controlled|inadequately\s+controlled|unstable|severe|"
+    r"symptomatic|untreated|decompensated)"
+)
+_DEGREE = re.compile(rf"^{_DEGREE_WORDS}\s", re.IGNORECASE)
+_DEGREE_BEFORE = re.compile(rf"\b{_DEGREE_WORDS}\s+$", re.IGNORECASE)
+
 # words before a lexicon term that are part of the disease's name; the generic lead words
 # ("known", "history of") and function words end the name. Degree and control ("severe",
 # "uncontrolled", "poorly controlled") stay: the matcher asks about them (`matcher.terms`).
@@ -239,16 +247,6 @@ def _qualified(text: str, entity: Entity, term: str) -> str:
     return canonical_condition(" ".join([*words, entity.text.lower()])) if words else term
 
 
-_DEGREE = re.compile(
-    r"^(?:uncontrolled|poorly\s+controlled|inadequately\s+controlled|unstable|severe|"
-    r"symptomatic|untreated|decompensated)\s",
-    re.IGNORECASE,
-)
-_DEGREE_BEFORE = re.compile(
-    r"\b(uncontrolled|poorly\s+controlled|inadequately\s+controlled|unstable|severe|"
-    r"symptomatic|untreated|decompensated)\s+$",
-    re.IGNORECASE,
-)
 _JOINED = re.compile(r"^\s*(?:,|/|\bor\b|\band\b|\band/or\b)\s*$", re.IGNORECASE)
 
 

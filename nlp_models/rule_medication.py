@@ -156,13 +156,17 @@ def _given_for_a_test(text: str, entity: Entity) -> bool:
     )
 
 
-def _listed_with_labs(text: str, entity: Entity, entities: tuple[Entity, ...]) -> bool:
+def _labs(entities: tuple[Entity, ...]) -> list[Entity]:
+    """The lab mentions, not "sodium" in "sodium oxybate"."""
     drugs = [e for e in entities if e.type == "drug"]
-    labs = [  # not "sodium" in "sodium oxybate"
+    return [
         e
         for e in entities
         if e.type == "measurement" and not any(d.start < e.end and e.start < d.end for d in drugs)
     ]
+
+
+def _listed_with_labs(text: str, entity: Entity, labs: list[Entity]) -> bool:
     return any(
         (lab.end <= entity.start and _LIST_GAP.match(text[lab.end : entity.start]))
         or (entity.end <= lab.start and _LIST_GAP.match(text[entity.end : lab.start]))
@@ -182,10 +186,11 @@ def _naive(text: str, entities: tuple[Entity, ...]) -> bool:
 
 
 def medication_rule(text: str, entities: tuple[Entity, ...]) -> MedicationRule | None:
+    labs = _labs(entities)
     entities = tuple(
         e
         for e in entities
-        if not _given_for_a_test(text, e) and not _listed_with_labs(text, e, entities)
+        if not _given_for_a_test(text, e) and not _listed_with_labs(text, e, labs)
     )
     drugs, classes, except_drugs, except_classes = drug_terms(entities)
     if not drugs and not classes:
