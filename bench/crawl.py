@@ -61,7 +61,7 @@ def serve(count: int, pipe: Connection) -> None:
 
 def crawl_once(base_url: str, db_path: str) -> dict[str, Any]:
     """Crawler process: one full crawl; returns counts, seconds and peak RSS."""
-    from trialmatch.settings import Settings
+    from trialmatch.core.settings import Settings
     from trialmatch.steps.crawl_step import crawl
 
     settings = Settings(

@@ -44,12 +44,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.records import Trial  # noqa: E402
 from crawler.sources.ctgov import parse as parse_ctgov  # noqa: E402
 from matcher.candidates import TrialIndex  # noqa: E402
 from matcher.engine import EngineCounts, match_all  # noqa: E402
 from matcher.synthetic import generate_patients  # noqa: E402
-from nlp_models.records import Criterion  # noqa: E402
+from trialmatch.core.criteria import Criterion  # noqa: E402
+from trialmatch.core.trial import Trial  # noqa: E402
 from trialmatch.demo_data.ctgov import load_snapshot_studies  # noqa: E402
 
 URL = "https://clinicaltrials.gov/api/v2/studies"
@@ -79,7 +79,7 @@ def multiplied(trials: Sequence[Trial], at_least: int, *, share_sites: bool) -> 
 
 
 def parse_once(trials: Sequence[Trial]) -> dict[str, Sequence[Criterion] | None]:
-    from nlp_models import parse_eligibility
+    from nlp_models.parser import parse_eligibility
 
     by_text: dict[str, Sequence[Criterion] | None] = {}
     for trial in trials:

@@ -37,8 +37,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import chia_corpus
 from shared_data import SHARED
 
-from nlp_models import parse_eligibility, pipeline
-from nlp_models.records import AgeRule, Criterion, GroupRule
+from nlp_models import pipeline
+from nlp_models.parser import parse_eligibility
+from trialmatch.core.criteria import Criterion
+from trialmatch.core.rules import AgeRule, GroupRule
 
 CTGOV_DIR = SHARED / "data" / "ctgov_v2"
 TYPES = tuple(chia_corpus.CHIA_TYPES.values())

@@ -32,9 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # $TRIALMATCH_SHARED, else shared/ beside the repository (as CI's fresh clone has it)
 from shared_data import SHARED
 
-from nlp_models import PARSER_VERSION
 from nlp_models.batch import parse_many
 from nlp_models.pipeline import get_pipeline
+from nlp_models.version import PARSER_VERSION
 
 DATA = SHARED / "data"
 CHIA = DATA / "annotated_criteria" / "chia" / "chia_without_scope"

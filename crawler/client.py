@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from trialmatch.settings import Settings
+from trialmatch.core.settings import Settings
 
 # One connection per host is all a polite crawler needs; more would only
 # tempt someone into parallel requests.

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from crawler.polite import PoliteFetcher
-from crawler.records import CRAWLED_STATUSES, Trial
 from crawler.sources import ctgov
 from db import runs
-from db.runs import CrawlRun, PageCounts
 from db.trials import PreparedTrial, known_trial_ids, prepare_trials, store_prepared, store_trials
-from trialmatch.errors import FetchError, SourceParseError
+from trialmatch.core.errors import FetchError, SourceParseError
+from trialmatch.core.runs import CrawlMode, CrawlRun, CrawlStatus, PageCounts
+from trialmatch.core.trial import CRAWLED_STATUSES, Trial
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ INCREMENTAL_OVERLAP = dt.timedelta(days=1)
 
 @dataclass(frozen=True)
 class CrawlPlan:
-    mode: str  # full | incremental
+    mode: CrawlMode
     query: dict[str, str]
 
 
@@ -251,7 +251,7 @@ class _PageLoop:
             self.database, self.run.id, url=exc.url, error=str(exc), excerpt=excerpt
         )
 
-    def _finish(self, status: str, message: str | None) -> CrawlRun:
+    def _finish(self, status: CrawlStatus, message: str | None) -> CrawlRun:
         return runs.finish_crawl_run(self.database, self.run.id, status=status, message=message)
 
 

@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 import httpx
 from protego import Protego
 
-from trialmatch.errors import FetchError, RobotsDisallowed, SourceParseError, UnsupportedFormat
-from trialmatch.settings import Settings
+from trialmatch.core.errors import FetchError, RobotsDisallowed, SourceParseError, UnsupportedFormat
+from trialmatch.core.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -8,7 +8,7 @@ from pathlib import Path
 import sqlite_utils
 
 from db.migrations import apply_migrations
-from trialmatch.errors import StorageError
+from trialmatch.core.errors import StorageError
 
 
 def open_database(path: Path | str) -> sqlite_utils.Database:

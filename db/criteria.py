@@ -7,8 +7,6 @@ clears the mark in one transaction.
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -16,18 +14,21 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from nlp_models.records import Criterion, criteria_from_document, criteria_to_document
-from trialmatch.errors import StorageError, TrialNotFound, UnknownRecordVersion
+from trialmatch.core import canonical
+from trialmatch.core.clock import utc_now
+from trialmatch.core.criteria import (
+    Criterion,
+    criteria_from_document,
+    criteria_to_document,
+    stored_criteria_version,
+)
+from trialmatch.core.errors import StorageError, TrialNotFound, UnknownRecordVersion
 
 
 @dataclass(frozen=True)
 class PendingTrial:
     trial_id: str
     eligibility_text: str
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def iter_pending(
@@ -74,7 +75,8 @@ def criteria_to_row(
         "trial_id": trial_id,
         "parser_version": parser_version,
         "parsed_at": now,
-        "document": json.dumps(criteria_to_document(criteria, parser_version), ensure_ascii=False),
+        # canonical, so the stored text is what `criteria_version` hashes
+        "document": canonical.canonical_dumps(criteria_to_document(criteria, parser_version)),
         "criteria_count": len(criteria),
         "evaluable_count": evaluable,
         "not_evaluable_count": len(criteria) - evaluable,
@@ -88,7 +90,7 @@ def store_criteria(
     parser_version: str,
 ) -> None:
     """Write the trial's criteria and clear its parse mark, in one transaction."""
-    row = criteria_to_row(trial_id, criteria, parser_version, now=_now())
+    row = criteria_to_row(trial_id, criteria, parser_version, now=utc_now())
     try:
         with database.conn:
             database.table("criteria").upsert(row, pk="trial_id")
@@ -107,7 +109,7 @@ def load_criteria(database: sqlite_utils.Database, trial_id: str) -> list[Criter
 
 def criteria_from_row(row: dict[str, object]) -> list[Criterion]:
     try:
-        document = json.loads(str(row["document"]))
+        document = canonical.loads(str(row["document"]))
     except json.JSONDecodeError as exc:
         raise UnknownRecordVersion(f"criteria document is not JSON: {exc}") from exc
     return criteria_from_document(document)
@@ -122,9 +124,8 @@ class StoredCriteria:
 
     @property
     def version(self) -> str:
-        # The stored text itself is hashed: no need to rebuild it from records.
-        digest = hashlib.sha256(self.document.encode("utf-8")).hexdigest()
-        return f"{self.parser_version}:{digest[:16]}"
+        # the stored text is canonical JSON: hashed as is, not rebuilt from records
+        return stored_criteria_version(self.parser_version, self.document)
 
     def criteria(self) -> list[Criterion]:
         return criteria_from_row({"document": self.document})
@@ -137,7 +138,7 @@ def stored_criteria_by_trial(
     rows = database.execute(
         "SELECT trial_id, parser_version, document FROM criteria "
         "WHERE trial_id IN (SELECT value FROM json_each(?))",
-        [json.dumps(trial_ids)],
+        [canonical.dumps(trial_ids)],
     ).fetchall()
     return {
         str(trial_id): StoredCriteria(str(version), str(doc)) for trial_id, version, doc in rows

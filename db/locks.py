@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from trialmatch.errors import RunLocked
+from trialmatch.core.errors import RunLocked
 
 
 def lock_path(database_path: Path | str, name: str) -> Path:

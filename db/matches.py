@@ -10,14 +10,16 @@ stay here, with their reasons, but are not listed.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
 
-from matcher.results import MatchResult, criteria_from_document
+from trialmatch.core import canonical
+from trialmatch.core.clock import utc_now
+from trialmatch.core.match import MatchResult, criteria_from_document
+from trialmatch.core.runs import MatchRunStatus
 
 
 @dataclass(frozen=True)
@@ -43,25 +45,21 @@ class StoredMatch:
     new: bool
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
 def start_run(database: sqlite_utils.Database, today: dt.date) -> int:
     with database.conn:
         cursor = database.execute(
             "INSERT INTO match_runs (started, status, today) VALUES (?, ?, ?)",
-            [_now(), "running", today.isoformat()],
+            [utc_now(), "running", today.isoformat()],
         )
         return int(cursor.lastrowid or 0)
 
 
 def finish_run(
-    database: sqlite_utils.Database, run_id: int, counts: dict[str, int], status: str
+    database: sqlite_utils.Database, run_id: int, counts: dict[str, int], status: MatchRunStatus
 ) -> None:
     with database.conn:
         database.table("match_runs").update(
-            run_id, {"finished": _now(), "status": status, "counts": json.dumps(counts)}
+            run_id, {"finished": utc_now(), "status": status, "counts": canonical.dumps(counts)}
         )
 
 
@@ -103,14 +101,14 @@ def _to_row(result: MatchResult, against: EvaluatedAgainst, run_id: int) -> dict
         "verdict": result.verdict,
         "score": result.score,
         "distance_km": result.distance_km,
-        "criteria": json.dumps(result.criteria_document(), ensure_ascii=False),
+        "criteria": canonical.dumps(result.criteria_document()),
         "listed": int(result.verdict != "ineligible"),
         "last_run": run_id,
         "trial_hash": against.trial_hash,
         "criteria_version": against.criteria_version,
         "patient_hash": against.patient_hash,
         "evaluated_on": against.evaluated_on,
-        "evaluated_at": _now(),
+        "evaluated_at": utc_now(),
     }
 
 
@@ -153,7 +151,7 @@ def listed_matches(database: sqlite_utils.Database, run_id: int) -> Iterator[Sto
 
 
 def match_from_row(row: dict[str, Any]) -> MatchResult:
-    site, criteria = criteria_from_document(json.loads(row["criteria"]))
+    site, criteria = criteria_from_document(canonical.loads(row["criteria"]))
     return MatchResult(
         patient_id=row["patient_id"],
         trial_id=row["trial_id"],

@@ -7,12 +7,12 @@ list in its own order, each migration once, inside a transaction.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 import sqlite_utils
 
 from db import schema_criteria, schema_matching, schema_trials
+from trialmatch.core.clock import utc_now
 
 Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
 MIGRATIONS_TABLE = "_migrations"
@@ -41,7 +41,7 @@ def apply_migrations(database: sqlite_utils.Database) -> list[str]:
             migrate(database)
             database.execute(
                 f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, ?)",
-                [name, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")],
+                [name, utc_now()],
             )
         applied.append(name)
     return applied

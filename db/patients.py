@@ -6,15 +6,16 @@ it is marked `needs_match` so the next match run re-evaluates its pairs.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
 
-from matcher.profiles import PatientProfile, profile_from_stored
+from trialmatch.core import canonical
+from trialmatch.core.clock import utc_now
+from trialmatch.core.patient import PatientProfile
+from trialmatch.core.profile_reader import profile_from_stored
 
 
 @dataclass
@@ -27,7 +28,7 @@ class PatientStoreCounts:
 def patient_to_row(profile: PatientProfile, *, now: str, source: str) -> dict[str, Any]:
     return {
         "patient_id": profile.id,
-        "profile": json.dumps(profile.to_dict(), ensure_ascii=False, separators=(",", ":")),
+        "profile": canonical.dumps(profile.to_dict()),
         "content_hash": profile.content_hash,
         "needs_match": 1,
         "imported_at": now,
@@ -36,7 +37,7 @@ def patient_to_row(profile: PatientProfile, *, now: str, source: str) -> dict[st
 
 
 def patient_from_row(row: dict[str, Any]) -> PatientProfile:
-    return profile_from_stored(json.loads(row["profile"]))
+    return profile_from_stored(canonical.loads(row["profile"]))
 
 
 def store_patients(
@@ -46,7 +47,7 @@ def store_patients(
     batch = list(profiles)
     counts = PatientStoreCounts()
     known = _known_hashes(database, [profile.id for profile in batch])
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    now = utc_now()
     rows = []
     for profile in batch:
         previous = known.get(profile.id)

@@ -1,89 +1,38 @@
-"""Crawl runs, crawl errors and nightly runs: the record of what ran and how it went.
+"""Storing crawl runs, crawl errors and nightly runs (the records are `trialmatch.core.runs`).
 
-A crawl run's ``cursor`` is the token of the next page to fetch. The crawl
-writes it with `checkpoint_page` inside the same transaction as that page's
-studies, so after a kill the stored studies and the cursor always agree.
+The crawl writes a run's cursor with `checkpoint_page` inside the same
+transaction as that page's studies, so after a kill the stored studies and
+the cursor always agree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import cast
 
 import sqlite_utils
 
-EXCERPT_CHARS = 500
-RESUMABLE_STATUSES = ("running", "interrupted", "failed")
-COUNT_COLUMNS = (
-    "pages",
-    "studies_new",
-    "studies_changed",
-    "studies_unchanged",
-    "studies_failed",
-    "studies_skipped",
+from trialmatch.core import canonical
+from trialmatch.core.clock import utc_now
+from trialmatch.core.runs import (
+    CrawlError,
+    CrawlMode,
+    CrawlRun,
+    CrawlStatus,
+    NightlyRun,
+    NightlyStatus,
+    PageCounts,
+    Trigger,
 )
 
-
-def now_utc() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-@dataclass(frozen=True)
-class CrawlRun:
-    id: int
-    registry: str
-    mode: str
-    query: dict[str, str]
-    base_url: str | None
-    started: str
-    finished: str | None
-    status: str
-    pages: int
-    studies_new: int
-    studies_changed: int
-    studies_unchanged: int
-    studies_failed: int
-    studies_skipped: int
-    cursor: str | None
-    message: str | None
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> CrawlRun:
-        values: dict[str, Any] = {name: row.get(name) for name in cls.__dataclass_fields__}
-        values["query"] = json.loads(row.get("query") or "{}")
-        for name in COUNT_COLUMNS:
-            values[name] = row.get(name) or 0
-        return cls(**values)
-
-    def to_json(self) -> dict[str, Any]:
-        return dict(vars(self))
-
-
-@dataclass(frozen=True)
-class PageCounts:
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    skipped: int = 0
-
-
-@dataclass(frozen=True)
-class CrawlError:
-    run_id: int
-    url: str
-    error: str
-    excerpt: str
-    at: str
+EXCERPT_CHARS = 500
 
 
 def start_crawl_run(
     database: sqlite_utils.Database,
     *,
     registry: str,
-    mode: str,
+    mode: CrawlMode,
     query: dict[str, str],
     base_url: str,
 ) -> CrawlRun:
@@ -91,8 +40,8 @@ def start_crawl_run(
         "registry": registry,
         "base_url": base_url,
         "mode": mode,
-        "query": json.dumps(query, sort_keys=True),
-        "started": now_utc(),
+        "query": canonical.canonical_dumps(query),
+        "started": utc_now(),
         "status": "running",
     }
     with database.atomic():
@@ -114,7 +63,7 @@ def resumable_crawl_run(database: sqlite_utils.Database, registry: str) -> Crawl
     if not rows:
         return None
     run = CrawlRun.from_row(rows[0])
-    return run if run.status in RESUMABLE_STATUSES and run.cursor else None
+    return run if run.resumable else None
 
 
 def reopen_crawl_run(database: sqlite_utils.Database, run_id: int) -> None:
@@ -149,12 +98,16 @@ def checkpoint_page(
 
 
 def finish_crawl_run(
-    database: sqlite_utils.Database, run_id: int, *, status: str, message: str | None = None
+    database: sqlite_utils.Database,
+    run_id: int,
+    *,
+    status: CrawlStatus,
+    message: str | None = None,
 ) -> CrawlRun:
     with database.atomic():
         database.execute(
             "UPDATE crawl_runs SET status = ?, finished = ?, message = ? WHERE id = ?",
-            [status, now_utc(), message, run_id],
+            [status, utc_now(), message, run_id],
         )
     return get_crawl_run(database, run_id)
 
@@ -164,7 +117,7 @@ def abandon_crawl_run(database: sqlite_utils.Database, run_id: int, reason: str)
         database.execute(
             "UPDATE crawl_runs SET status = 'abandoned', finished = ?, cursor = NULL,"
             " message = ? WHERE id = ?",
-            [now_utc(), reason, run_id],
+            [utc_now(), reason, run_id],
         )
 
 
@@ -176,7 +129,7 @@ def record_crawl_error(
         "url": url,
         "error": error,
         "excerpt": excerpt[:EXCERPT_CHARS],
-        "at": now_utc(),
+        "at": utc_now(),
     }
     with database.atomic():
         database.table("crawl_errors").insert(row)
@@ -208,34 +161,8 @@ def recent_crawl_runs(database: sqlite_utils.Database, limit: int = 10) -> list[
 # --- nightly runs ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class NightlyRun:
-    id: int
-    trigger: str
-    started: str
-    finished: str | None
-    status: str
-    counts: dict[str, dict[str, int]] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> NightlyRun:
-        return cls(
-            id=row["id"],
-            trigger=row["trigger"],
-            started=row["started"],
-            finished=row.get("finished"),
-            status=row["status"],
-            counts=json.loads(row.get("counts") or "{}"),
-            errors=json.loads(row.get("errors") or "[]"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return dict(vars(self))
-
-
-def start_nightly_run(database: sqlite_utils.Database, trigger: str) -> int:
-    row = {"trigger": trigger, "started": now_utc(), "status": "running", "counts": "{}"}
+def start_nightly_run(database: sqlite_utils.Database, trigger: Trigger) -> int:
+    row = {"trigger": trigger, "started": utc_now(), "status": "running", "counts": "{}"}
     with database.atomic():
         return int(cast(int, database.table("nightly_runs").insert(row).last_pk))
 
@@ -244,14 +171,14 @@ def finish_nightly_run(
     database: sqlite_utils.Database,
     run_id: int,
     *,
-    status: str,
+    status: NightlyStatus,
     counts: dict[str, dict[str, int]],
     errors: list[str],
 ) -> NightlyRun:
     with database.atomic():
         database.execute(
             "UPDATE nightly_runs SET finished = ?, status = ?, counts = ?, errors = ? WHERE id = ?",
-            [now_utc(), status, json.dumps(counts), json.dumps(errors), run_id],
+            [utc_now(), status, canonical.dumps(counts), canonical.dumps(errors), run_id],
         )
     return NightlyRun.from_row(database.table("nightly_runs").get(run_id))
 

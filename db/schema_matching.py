@@ -30,7 +30,7 @@ def _create_matches(database: sqlite_utils.Database) -> None:
             "id": int,
             "started": str,
             "finished": str,
-            "status": str,  # running | succeeded | failed
+            "status": str,  # trialmatch.core.runs.MatchRunStatus
             "counts": str,  # JSON {name: n}
             "today": str,  # the date rules were evaluated against
         },
@@ -40,7 +40,7 @@ def _create_matches(database: sqlite_utils.Database) -> None:
         {
             "patient_id": str,
             "trial_id": str,
-            "verdict": str,  # eligible | possible | ineligible
+            "verdict": str,  # trialmatch.core.match.Verdict
             "score": float,
             "distance_km": float,
             "criteria": str,  # JSON {"version", "site", "criteria": [...]}

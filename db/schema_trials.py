@@ -77,11 +77,11 @@ def _create_crawl_tables(database: sqlite_utils.Database) -> None:
         {
             "id": int,
             "registry": str,
-            "mode": str,  # full | incremental
+            "mode": str,  # trialmatch.core.runs.CrawlMode
             "query": str,  # JSON of the query parameters, identical on every page
             "started": str,
             "finished": str,
-            "status": str,  # running | succeeded | failed | interrupted
+            "status": str,  # trialmatch.core.runs.CrawlStatus
             "pages": int,
             "studies_new": int,
             "studies_changed": int,
@@ -117,10 +117,10 @@ def _create_nightly_runs(database: sqlite_utils.Database) -> None:
     database.table("nightly_runs").create(
         {
             "id": int,
-            "trigger": str,  # manual | schedule | demo
+            "trigger": str,  # trialmatch.core.runs.Trigger
             "started": str,
             "finished": str,
-            "status": str,  # running | succeeded | failed | interrupted
+            "status": str,  # trialmatch.core.runs.NightlyStatus
             "counts": str,  # JSON {step: {name: n}}
             "errors": str,  # JSON list of messages
         },

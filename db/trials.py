@@ -8,11 +8,8 @@ separate from writing (`store_prepared`), which sends many rows per INSERT.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import hashlib
 import itertools
-import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -20,9 +17,10 @@ from typing import Any
 
 import sqlite_utils
 
-from crawler import fastjson
-from crawler.records import Site, Trial
-from trialmatch.errors import TrialNotFound, UnknownRecordVersion
+from trialmatch.core import canonical
+from trialmatch.core.clock import utc_now
+from trialmatch.core.errors import TrialNotFound, UnknownRecordVersion
+from trialmatch.core.trial import Site, Trial
 
 RAW_FORMAT_VERSION = 1
 # Rows per multi-row INSERT: enough to amortise a statement; few enough that
@@ -43,22 +41,18 @@ class StoreCounts:
         self.unchanged += other.unchanged
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
 def canonical_json(record: dict[str, Any]) -> str:
     """The form `Trial.content_hash` hashes; stored as is, so it is encoded once."""
-    return fastjson.canonical_dumps(record)
+    return canonical.canonical_dumps(record)
 
 
 def trial_to_row(
     trial: Trial, *, now: str, canonical_raw: str | None = None, content_hash: str | None = None
 ) -> dict[str, Any]:
-    canonical = (canonical_json(trial.raw) if canonical_raw is None else canonical_raw).encode()
-    content_hash = content_hash or hashlib.sha256(canonical).hexdigest()
-    row = dict(zip(TRIAL_COLUMNS, _trial_values(trial, now, canonical, content_hash), strict=True))
-    row["raw"] = f'{{"version":{RAW_FORMAT_VERSION},"record":{canonical.decode()}}}'
+    encoded = (canonical_json(trial.raw) if canonical_raw is None else canonical_raw).encode()
+    content_hash = content_hash or canonical.digest(encoded)
+    row = dict(zip(TRIAL_COLUMNS, _trial_values(trial, now, encoded, content_hash), strict=True))
+    row["raw"] = f'{{"version":{RAW_FORMAT_VERSION},"record":{encoded.decode()}}}'
     return row
 
 
@@ -86,7 +80,7 @@ def _site_values(trial_id: str, site: Site) -> tuple[Any, ...]:
 
 def trial_from_row(row: dict[str, Any], sites: Iterable[dict[str, Any]] = ()) -> Trial:
     raw_document: dict[str, Any] = (
-        json.loads(row["raw"]) if row.get("raw") else {"version": RAW_FORMAT_VERSION}
+        canonical.loads(row["raw"]) if row.get("raw") else {"version": RAW_FORMAT_VERSION}
     )
     if raw_document.get("version") != RAW_FORMAT_VERSION:
         raise UnknownRecordVersion(
@@ -100,10 +94,10 @@ def trial_from_row(row: dict[str, Any], sites: Iterable[dict[str, Any]] = ()) ->
         brief_title=row.get("brief_title") or "",
         official_title=row.get("official_title") or "",
         overall_status=row.get("overall_status"),
-        conditions=tuple(json.loads(row.get("conditions") or "[]")),
-        keywords=tuple(json.loads(row.get("keywords") or "[]")),
-        mesh_terms=tuple(json.loads(row.get("mesh_terms") or "[]")),
-        phases=tuple(json.loads(row.get("phases") or "[]")),
+        conditions=tuple(canonical.loads(row.get("conditions") or "[]")),
+        keywords=tuple(canonical.loads(row.get("keywords") or "[]")),
+        mesh_terms=tuple(canonical.loads(row.get("mesh_terms") or "[]")),
+        phases=tuple(canonical.loads(row.get("phases") or "[]")),
         study_type=row.get("study_type"),
         sex=row.get("sex") or "ALL",
         minimum_age_years=row.get("minimum_age_years"),
@@ -112,7 +106,7 @@ def trial_from_row(row: dict[str, Any], sites: Iterable[dict[str, Any]] = ()) ->
         eligibility_text=row.get("eligibility_text"),
         last_update=row.get("last_update"),
         sites=tuple(_site_from_row(site) for site in sites),
-        flags=tuple(json.loads(row.get("flags") or "[]")),
+        flags=tuple(canonical.loads(row.get("flags") or "[]")),
         raw=raw_document.get("record", {}),
     )
 
@@ -138,18 +132,18 @@ class PreparedTrial:
 
 def prepare_trials(trials: Iterable[Trial], *, now: str | None = None) -> list[PreparedTrial]:
     """Encode *trials* for `store_prepared`; a trial listed twice is kept in its last form."""
-    now = now or _now()
+    now = now or utc_now()
     prepared = []
     for trial in {trial.trial_id: trial for trial in trials}.values():
         # Encoded once as bytes: hashed as is and bound as is (SQLite's || makes it text).
-        canonical = fastjson.canonical_bytes(trial.raw)
-        content_hash = hashlib.sha256(canonical).hexdigest()
+        encoded = canonical.canonical_bytes(trial.raw)
+        content_hash = canonical.digest(encoded)
         prepared.append(
             PreparedTrial(
                 trial.trial_id,
                 trial.overall_status,
                 content_hash,
-                _trial_values(trial, now, canonical, content_hash),
+                _trial_values(trial, now, encoded, content_hash),
                 [_site_values(trial.trial_id, site) for site in trial.sites],
             )
         )
@@ -200,7 +194,7 @@ def _known_hashes(database: sqlite_utils.Database, ids: list[str]) -> dict[str, 
     rows = database.execute(
         "SELECT trial_id, content_hash FROM trials"
         " WHERE trial_id IN (SELECT value FROM json_each(?))",
-        [json.dumps(ids)],
+        [canonical.dumps(ids)],
     ).fetchall()
     return dict(rows)
 
@@ -243,7 +237,7 @@ _SITE_ROW = "(" + ", ".join("?" * len(SITE_COLUMNS)) + ")"
 _SITE_INSERT = f"INSERT INTO sites ({', '.join(SITE_COLUMNS)}) VALUES {{rows}}"
 
 
-def _trial_values(trial: Trial, now: str, canonical: bytes, content_hash: str) -> tuple[Any, ...]:
+def _trial_values(trial: Trial, now: str, encoded: bytes, content_hash: str) -> tuple[Any, ...]:
     healthy = trial.healthy_volunteers
     return (
         trial.trial_id,
@@ -251,10 +245,10 @@ def _trial_values(trial: Trial, now: str, canonical: bytes, content_hash: str) -
         trial.brief_title,
         trial.official_title,
         trial.overall_status,
-        fastjson.dumps(trial.conditions),
-        fastjson.dumps(trial.keywords),
-        fastjson.dumps(trial.mesh_terms),
-        fastjson.dumps(trial.phases),
+        canonical.dumps(trial.conditions),
+        canonical.dumps(trial.keywords),
+        canonical.dumps(trial.mesh_terms),
+        canonical.dumps(trial.phases),
         trial.study_type,
         trial.sex,
         trial.minimum_age_years,
@@ -264,19 +258,19 @@ def _trial_values(trial: Trial, now: str, canonical: bytes, content_hash: str) -
         trial.last_update,
         content_hash,
         trial.source_url,
-        fastjson.dumps(trial.flags),
+        canonical.dumps(trial.flags),
         now,
         now,
         now,
         1,
-        canonical,
+        encoded,
     )
 
 
 def _write_changed(
     database: sqlite_utils.Database, rows: list[tuple[Any, ...]], sites: list[tuple[Any, ...]]
 ) -> None:
-    ids = json.dumps([row[0] for row in rows])
+    ids = canonical.dumps([row[0] for row in rows])
     database.execute("DELETE FROM sites WHERE trial_id IN (SELECT value FROM json_each(?))", [ids])
     _insert_rows(database.conn, _TRIAL_UPSERT, _TRIAL_ROW, rows)
     _insert_rows(database.conn, _SITE_INSERT, _SITE_ROW, sites)

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from trialmatch.errors import IdentifierRefused
+from trialmatch.core.errors import IdentifierRefused
 
 NAME_KEYS = frozenset(
     {

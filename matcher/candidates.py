@@ -25,9 +25,9 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from crawler.records import Trial
-from matcher.profiles import PatientProfile
-from matcher.terms import expanded_tokens, term_tokens
+from knowledge.conditions import expanded_tokens, term_tokens
+from trialmatch.core.patient import PatientProfile
+from trialmatch.core.trial import Trial
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -199,7 +199,7 @@ def _ranker(sites: _SiteSet) -> Callable[[_Site], int]:
 
 
 def _condition_texts(text: str, code: str | None, system: str | None) -> Sequence[str]:
-    from matcher.icd import describe_code
+    from knowledge.icd10 import describe_code
 
     description = describe_code(code, system) if code else None
     return (text, description) if description and description != text else (text,)

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from matcher.loaders import BadEntry
-from trialmatch.errors import ProfileError
+from trialmatch.core.errors import ProfileError
 
 LIST_COLUMNS: dict[str, tuple[str, ...]] = {
     "conditions": ("text", "code", "system", "active", "since"),

@@ -21,14 +21,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from crawler.records import Trial
 from matcher.candidates import Candidate, TrialIndex
 from matcher.evaluation import Evaluation, evaluate_pair, score_of
 from matcher.facts import prepare
 from matcher.plan import CriteriaPlan, PatientMemo
-from matcher.profiles import PatientProfile
-from matcher.results import DeferredMatchResult, MatchResult
-from nlp_models.records import Criterion
+from trialmatch.core.criteria import Criterion
+from trialmatch.core.match import DeferredMatchResult, MatchResult
+from trialmatch.core.patient import PatientProfile
+from trialmatch.core.trial import Trial
 
 LOG = logging.getLogger(__name__)
 

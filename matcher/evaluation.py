@@ -25,7 +25,6 @@ from collections.abc import Sequence
 from datetime import date
 from functools import cache
 
-from crawler.records import Trial
 from matcher.facts import PatientFacts
 from matcher.plan import (
     NOT_CONCERNED,
@@ -36,9 +35,11 @@ from matcher.plan import (
     question_for,
     tally,
 )
-from matcher.results import CriterionResult, MatchResult, Verdict
 from matcher.rules import Answer
-from nlp_models.records import Criterion
+from trialmatch.core.criteria import Category, Criterion
+from trialmatch.core.match import CriterionResult, MatchResult, Verdict
+from trialmatch.core.patient import Sex
+from trialmatch.core.trial import Trial
 
 __all__ = [
     "NOT_CONCERNED",
@@ -65,7 +66,7 @@ NOT_PARSED = CriterionResult(
 )
 
 # an implicit registry check: id, category, text, answer
-_Check = tuple[str, str, str, Answer]
+_Check = tuple[str, Category, str, Answer]
 
 
 class Evaluation:
@@ -108,8 +109,8 @@ def _registry_checks(trial: Trial, memo: PatientMemo) -> list[_Check]:
     low, high = trial.minimum_age_years, trial.maximum_age_years
     if low is not None or high is not None:
         checks.append(("registry-age", "age", _age_text(low, high), memo.registry_age(low, high)))
-    if trial.sex in ("FEMALE", "MALE"):
-        sex = trial.sex.lower()
+    sex = _REGISTRY_SEXES.get(trial.sex)
+    if sex is not None:
         checks.append(("registry-sex", "sex", _sex_text(sex), memo.registry_sex(sex)))
     return checks
 
@@ -123,12 +124,15 @@ def _age_text(low: float | None, high: float | None) -> str:
     return f"Age up to {high:g} years (registry)"
 
 
+_REGISTRY_SEXES: dict[str, Sex] = {"FEMALE": "female", "MALE": "male"}
+
+
 @cache
 def _sex_text(sex: str) -> str:
     return f"Sex: {sex} only (registry)"
 
 
-def _implicit(identifier: str, category: str, text: str, answer: Answer) -> CriterionResult:
+def _implicit(identifier: str, category: Category, text: str, answer: Answer) -> CriterionResult:
     status, evidence = answer
     return CriterionResult(
         id=identifier,

@@ -5,17 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
-from matcher.icd import describe_code
-from matcher.profiles import (
+from knowledge.conditions import expanded_tokens
+from knowledge.drugs import drug_classes, normalize_drug
+from knowledge.icd10 import describe_code
+from knowledge.measurements import canonical_measurement
+from trialmatch.core.patient import (
     ConditionFact,
     MedicationFact,
     ObservationFact,
     PastMedicationFact,
     PatientProfile,
 )
-from matcher.terms import expanded_tokens
-from nlp_models.drug_knowledge import drug_classes, normalize_drug
-from nlp_models.measurements import canonical_measurement
 
 
 @cache

@@ -36,7 +36,7 @@ from typing import Any
 import pydantic
 from fhir.resources.R4B.bundle import Bundle
 
-from trialmatch.errors import ProfileError
+from trialmatch.core.errors import ProfileError
 
 LOINC_FILE = Path(__file__).resolve().parent / "data" / "loinc.json"
 GEOLOCATION = "http://hl7.org/fhir/StructureDefinition/geolocation"

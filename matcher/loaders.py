@@ -15,9 +15,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from knowledge.icd10 import describe_code
 from matcher.anonymity import check_anonymous, text_identifier_kind
-from matcher.profiles import _ID_PATTERN, PatientProfile, profile_from_dict
-from trialmatch.errors import IdentifierRefused, ProfileError
+from trialmatch.core.errors import IdentifierRefused, ProfileError
+from trialmatch.core.patient import PSEUDONYM_PATTERN, PatientProfile
+from trialmatch.core.profile_reader import profile_from_dict
 
 LOG = logging.getLogger(__name__)
 
@@ -116,6 +118,12 @@ def _entries_from_json_lines(text: str, where: str) -> Iterator[tuple[str, Any]]
             yield f"{where}:{number}", ProfileError(f"not JSON (column {exc.colno})")
 
 
+def read_profile(data: Any, where: str = "") -> PatientProfile:
+    """One input object as a profile; a condition given only by its ICD-10-CM code gets the
+    code's description as its text. ProfileError names the field."""
+    return profile_from_dict(data, where, describe_code=describe_code)
+
+
 def import_entries(entries: Iterable[tuple[str, Any]]) -> ImportResult:
     """Guard and validate each (where, raw object or ProfileError) entry."""
     result = ImportResult()
@@ -127,7 +135,7 @@ def import_entries(entries: Iterable[tuple[str, Any]]) -> ImportResult:
             if isinstance(raw, ProfileError):
                 raise raw
             check_anonymous(raw, where)
-            profile = profile_from_dict(raw, where)
+            profile = read_profile(raw, where)
         except ProfileError as exc:
             result.rejections.append(_rejection(where, raw, exc))
             continue
@@ -158,7 +166,11 @@ def _safe_id(raw: Any, error: ProfileError) -> str | None:
     if error.field == "id" or not isinstance(raw, Mapping):
         return None
     value = raw.get("id")
-    if isinstance(value, str) and _ID_PATTERN.match(value) and not text_identifier_kind(value):
+    if (
+        isinstance(value, str)
+        and PSEUDONYM_PATTERN.match(value)
+        and not text_identifier_kind(value)
+    ):
         return value
     return None
 

@@ -15,12 +15,12 @@ from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 
-from matcher.dates import days_since
+from knowledge.measurements import convert_value
 from matcher.facts import PatientFacts, canonical_measurement_name
-from matcher.profiles import ObservationFact
-from matcher.results import Status
-from nlp_models.measurements import convert_value
-from nlp_models.records import MeasurementRule
+from trialmatch.core.dates import days_since
+from trialmatch.core.match import Status
+from trialmatch.core.patient import ObservationFact
+from trialmatch.core.rules import MeasurementRule
 
 Answer = tuple[Status, str]
 _COMPARE: dict[str, Callable[[float, float], bool]] = {

@@ -19,14 +19,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import date
 
-from matcher.dates import days_since
+from knowledge.drugs import canonical_class, equivalent_dose
 from matcher.facts import Drug, PatientFacts, drug_name
-from matcher.results import Status
-from nlp_models.drug_knowledge import canonical_class, class_phrases, equivalent_dose
-from nlp_models.records import DoseRange, Entity, MedicationRule
+from trialmatch.core.dates import days_since
+from trialmatch.core.match import Status
+from trialmatch.core.rules import DoseRange, MedicationRule
 
 Answer = tuple[Status, str]
 _MG_PER_DAY_UNITS = {
@@ -90,41 +89,6 @@ class MedicationCheck:
         if rule.dose is not None:
             answers.append(_dose(rule.dose, current))
         return _all_of(answers)
-
-
-def with_entity_classes(rule: MedicationRule, entities: tuple[Entity, ...]) -> MedicationRule:
-    """Drug names that are class names moved to classes; classes the text names added.
-
-    The parser may list a class among the drugs ("benzodiazepines") or name a
-    class only in its entities (``normalized="class:antipsychotics"``).
-    """
-    classes = list(rule.classes)
-    drugs = []
-    for name in rule.drugs:
-        class_id = _class_named(name)
-        if class_id is None:
-            drugs.append(name)
-        else:
-            classes.append(class_id)
-    except_classes = list(rule.except_classes)
-    for entity in entities:
-        normalized = entity.normalized or ""
-        if entity.type == "drug" and normalized.startswith("class:"):
-            target = except_classes if entity.exception else classes
-            target.append(normalized.removeprefix("class:"))
-    if not drugs and not classes:
-        return rule
-    return replace(
-        rule,
-        drugs=tuple(drugs),
-        classes=tuple(dict.fromkeys(classes)),
-        except_classes=tuple(dict.fromkeys(except_classes)),
-    )
-
-
-def _class_named(name: str) -> str | None:
-    cleaned = " ".join(name.lower().replace("class:", "").split())
-    return canonical_class(cleaned) or class_phrases().get(cleaned)
 
 
 def _drugs_for_timing(timing: str, facts: PatientFacts) -> tuple[list[Drug], list[str]]:

@@ -4,8 +4,8 @@ Why: a nightly run evaluates every candidate (patient, trial) pair, about
 ninety trials per patient, each with a dozen or more criteria. Most of that
 work does not depend on the pair:
 
-* per trial, once (`CriteriaPlan`): each rule is completed from its criterion's entities
-  (`rules.prepare_rule`), the group structure is resolved (which criterion
+* per trial, once (`CriteriaPlan`): each rule is compiled (`rules.compile_rule`),
+  the group structure is resolved (which criterion
   answers for which, the order children before parents, which results are
   top-level), and a rule-less criterion's fixed answer is set;
 * per patient, once per distinct rule: a rule is a frozen value, so equal
@@ -31,51 +31,43 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from matcher.facts import PatientFacts
-from matcher.results import CriterionResult, Status, Verdict
 from matcher.rules import (
     CHILDBEARING_AGE_LIMIT,
     Answer,
     compile_rule,
     evaluate_age,
     evaluate_sex,
-    prepare_rule,
 )
-from nlp_models.records import (
-    HEADING_REASON,
-    AgeRule,
-    ConditionRule,
-    Criterion,
-    GroupRule,
-    Rule,
-    SexRule,
-)
+from trialmatch.core.criteria import HEADING_REASON, Criterion
+from trialmatch.core.match import CriterionResult, Status, Verdict
+from trialmatch.core.patient import Sex
+from trialmatch.core.rules import AgeRule, ConditionRule, GroupRule, Rule, SexRule
 
 NOT_CONCERNED = "does not apply: "
 
 
 class RuleKey:
-    """One distinct prepared rule; interned, so it is hashed by identity in the memos."""
+    """One distinct rule; interned, so it is hashed by identity in the memos."""
 
-    __slots__ = ("__weakref__", "allergy", "check", "rule")
+    __slots__ = ("__weakref__", "check", "rule")
 
-    def __init__(self, rule: Rule, allergy: bool, open_world: bool) -> None:
+    def __init__(self, rule: Rule, open_world: bool) -> None:
         self.rule = rule
-        self.allergy = allergy
-        self.check = compile_rule(rule, allergy, open_world)
+        self.check = compile_rule(rule, open_world)
 
 
 # weak: a key lives as long as some compiled plan uses it, so no stale entry can be
 # confused with a new rule, and a long-lived process does not accumulate them
-_KEYS: weakref.WeakValueDictionary[tuple[Rule, bool, bool], RuleKey] = weakref.WeakValueDictionary()
+_KEYS: weakref.WeakValueDictionary[tuple[Rule, bool], RuleKey] = weakref.WeakValueDictionary()
 
 
-def _key(rule: Rule, allergy: bool, open_world: bool) -> RuleKey:
+def _key(rule: Rule, open_world: bool) -> RuleKey:
     try:
-        found = _KEYS.get((rule, allergy, open_world))
+        found = _KEYS.get((rule, open_world))
     except TypeError:  # a rule holding a list (hand-built): evaluated, just not shared
-        return RuleKey(rule, allergy, open_world)
+        return RuleKey(rule, open_world)
     if found is None:
-        found = _KEYS[(rule, allergy, open_world)] = RuleKey(rule, allergy, open_world)
+        found = _KEYS[(rule, open_world)] = RuleKey(rule, open_world)
     return found
 
 
@@ -115,7 +107,7 @@ class PatientMemo:
             self.registry["age", low, high] = found
         return found
 
-    def registry_sex(self, sex: str) -> Answer:
+    def registry_sex(self, sex: Sex) -> Answer:
         found = self.registry.get(("sex", sex))
         if found is None:
             found = evaluate_sex(SexRule(allowed=(sex,)), self.facts)
@@ -127,7 +119,7 @@ class PatientMemo:
 class _Node:
     position: int
     criterion: Criterion
-    key: RuleKey | None  # the prepared rule; None for groups and rule-less criteria
+    key: RuleKey | None  # the compiled rule; None for groups and rule-less criteria
     group: GroupRule | None
     kids: tuple[int, ...]  # for a group: the positions whose results its children show
     kid_ids: tuple[str, ...]  # and the ids those results carry
@@ -210,8 +202,7 @@ class CriteriaPlan:
         if isinstance(rule, GroupRule):
             kid_ids = tuple(self.criteria[kid].id for kid in kids)
             return _Node(position, criterion, None, rule, kids, kid_ids, None)
-        prepared, allergy = prepare_rule(rule, criterion)
-        key = _key(prepared, allergy, _needs_presence(prepared, criterion.kind))
+        key = _key(rule, _needs_presence(rule, criterion.kind))
         return _Node(position, criterion, key, None, (), (), None)
 
     def answers(self, memo: PatientMemo) -> list[Answer]:

@@ -17,21 +17,19 @@ fail every patient.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import date
-from functools import lru_cache
 
-from matcher.facts import PatientFacts, drug_name
-from matcher.medication_rules import MedicationCheck, evaluate_medication, with_entity_classes
-from matcher.results import Status
-from matcher.terms import coded, term_matches, term_tokens, without_qualifiers
-from nlp_models.records import (
+from knowledge.allergies import allergen, names_allergy
+from knowledge.conditions import coded, term_matches, term_tokens, without_qualifiers
+from matcher.facts import PatientFacts, classes_of, drug_name
+from matcher.measurement_rules import evaluate_measurement
+from matcher.medication_rules import MedicationCheck
+from trialmatch.core.match import Status
+from trialmatch.core.rules import (
     AgeRule,
+    AllergyRule,
     ConditionRule,
-    Criterion,
-    Entity,
     MeasurementRule,
     MedicationRule,
     PregnancyRule,
@@ -40,7 +38,6 @@ from nlp_models.records import (
 )
 
 Answer = tuple[Status, str]
-ALLERGY_WORDS = ("hypersensitivity", "allergy", "allergic", "intolerance", "anaphylaxis")
 # Women this old are taken as not of childbearing potential (documented in the report).
 CHILDBEARING_AGE_LIMIT = 55
 
@@ -52,74 +49,44 @@ def flip(answer: Answer, negated: bool) -> Answer:
     return ("not_met" if status == "met" else "met"), evidence
 
 
-def evaluate_rule(
-    rule: Rule, facts: PatientFacts, today: date, criterion: Criterion | None = None
-) -> Answer:
-    """Whether the rule's fact holds; *criterion* gives its text and entities."""
-    if criterion is not None:
-        rule, allergy = prepare_rule(rule, criterion)
-    else:
-        allergy = isinstance(rule, ConditionRule) and _is_allergy_rule(rule, "")
-    return evaluate_prepared(rule, allergy, facts, today)
-
-
-def evaluate_prepared(rule: Rule, allergy: bool, facts: PatientFacts, today: date) -> Answer:
-    """A rule already completed by `prepare_rule`; *allergy* as it decided."""
-    if isinstance(rule, AgeRule):
-        return evaluate_age(rule, facts)
-    if isinstance(rule, SexRule):
-        return evaluate_sex(rule, facts)
-    if isinstance(rule, PregnancyRule):
-        return flip(evaluate_pregnancy(rule, facts), rule.negated)
-    if isinstance(rule, ConditionRule):
-        if allergy:
-            return flip(evaluate_allergy(rule, facts), rule.negated)
-        return flip(evaluate_condition(rule, facts), rule.negated)
-    if isinstance(rule, MedicationRule):
-        return flip(evaluate_medication(rule, facts, today), rule.negated)
-    if isinstance(rule, MeasurementRule):
-        from matcher.measurement_rules import evaluate_measurement
-
-        return flip(evaluate_measurement(rule, facts, today), rule.negated)
-    return "not_evaluable", f"no machine check for a {rule.field} rule"
+def evaluate_rule(rule: Rule, facts: PatientFacts, today: date, open_world: bool = False) -> Answer:
+    """Whether the rule's fact holds for the patient (*open_world*: see `ConditionCheck`)."""
+    return compile_rule(rule, open_world)(facts, today)
 
 
 Check = Callable[[PatientFacts, date], Answer]
 
 
-def compile_rule(rule: Rule, allergy: bool, open_world: bool = False) -> Check:
-    """The check of a prepared rule, its terms and names normalised once.
+def compile_rule(rule: Rule, open_world: bool = False) -> Check:
+    """The check of a rule, its terms and names normalised once (per distinct rule).
 
-    Same answers as `evaluate_prepared`; condition and medication rules (most
-    of a trial's rules) get their per-rule work done here rather than per patient.
-    *open_world*: see `ConditionCheck`.
+    Condition, allergy and medication rules (most of a trial's rules) get their
+    per-rule work done here rather than per patient. *open_world*: see `ConditionCheck`.
     """
-    if isinstance(rule, ConditionRule) and not allergy:
-        condition = ConditionCheck(rule, open_world)
-        if rule.negated:
-            return lambda facts, _today: flip(condition(facts), True)
-        return lambda facts, _today: condition(facts)
+    if isinstance(rule, ConditionRule):
+        return _negatable(ConditionCheck(rule, open_world), rule.negated)
+    if isinstance(rule, AllergyRule):
+        return _negatable(AllergyCheck(rule), rule.negated)
     if isinstance(rule, MedicationRule):
         medication = MedicationCheck(rule)
         if rule.negated:
             return lambda facts, today: flip(medication(facts, today), True)
         return medication
-    return lambda facts, today: evaluate_prepared(rule, allergy, facts, today)
+    if isinstance(rule, AgeRule):
+        return lambda facts, _today: evaluate_age(rule, facts)
+    if isinstance(rule, SexRule):
+        return lambda facts, _today: evaluate_sex(rule, facts)
+    if isinstance(rule, PregnancyRule):
+        return lambda facts, _today: flip(evaluate_pregnancy(rule, facts), rule.negated)
+    if isinstance(rule, MeasurementRule):
+        return lambda facts, today: flip(evaluate_measurement(rule, facts, today), rule.negated)
+    return lambda _facts, _today: ("not_evaluable", f"no machine check for a {rule.field} rule")
 
 
-def prepare_rule(rule: Rule, criterion: Criterion) -> tuple[Rule, bool]:
-    """The rule completed from the criterion's entities, and whether it is an allergy rule.
-
-    Done once per criterion (`matcher.plan` compiles a criteria list once),
-    not once per patient.
-    """
-    allergy = False
-    if isinstance(rule, ConditionRule):
-        allergy = _is_allergy_rule(rule, criterion.text)
-        rule = with_entity_exceptions(rule, criterion.entities)
-    elif isinstance(rule, MedicationRule):
-        rule = with_entity_classes(rule, criterion.entities)
-    return rule, allergy
+def _negatable(check: Callable[[PatientFacts], Answer], negated: bool) -> Check:
+    if negated:
+        return lambda facts, _today: flip(check(facts), True)
+    return lambda facts, _today: check(facts)
 
 
 def _within(value: float, low: float | None, high: float | None, closed: tuple[bool, bool]) -> bool:
@@ -173,10 +140,6 @@ def _pregnancy_state(state: str, facts: PatientFacts) -> Answer:
         # nor nursing" unless the profile records `lactating` itself.
         return "not_met", "lactating not recorded; pregnant: false read as not nursing"
     return "unknown", "breastfeeding not recorded"
-
-
-def evaluate_condition(rule: ConditionRule, facts: PatientFacts) -> Answer:
-    return ConditionCheck(rule)(facts)
 
 
 class ConditionCheck:
@@ -241,65 +204,44 @@ class ConditionCheck:
         return self.absent
 
 
-def with_entity_exceptions(rule: ConditionRule, entities: tuple[Entity, ...]) -> ConditionRule:
-    """Exceptions named in the text ("other than benzodiazepines and nicotine") added.
-
-    An exception as broad as the rule's own terms would void the rule, so it
-    is taken as a parsing slip and dropped.
-    """
-    named = [entity.text for entity in entities if entity.exception and entity.type == "drug"]
-    own = [term_tokens(term) for term in rule.any_of]
-    kept = tuple(
-        term
-        for term in dict.fromkeys((*rule.excluding, *named))
-        if term_tokens(term) and not any(term_tokens(term) <= tokens for tokens in own)
-    )
-    if kept == rule.excluding:
-        return rule
-    return replace(rule, excluding=kept)
-
-
 def _listing(terms: tuple[str, ...]) -> str:
     shown = ", ".join(f"'{term}'" for term in terms[:4])
     return shown + (", …" if len(terms) > 4 else "")
 
 
-def _is_allergy_rule(rule: ConditionRule, criterion_text: str) -> bool:
-    lowered = criterion_text.lower().lstrip("*- ").lstrip()
-    if lowered.startswith(ALLERGY_WORDS) or lowered.startswith("known allerg"):
-        return True
-    return all(any(word in term.lower() for word in ALLERGY_WORDS) for term in rule.any_of)
+class AllergyCheck:
+    """An allergy rule against the allergy list, and against allergies recorded as conditions.
 
+    A recorded allergy counts when it is to one of the rule's substances (by
+    canonical drug name, or by condition words for what is no drug: "latex"),
+    or to a drug of one of its classes (a lorazepam allergy for "allergy to
+    benzodiazepines"), or names the class itself.
+    """
 
-_NOT_SUBSTANCE = re.compile(
-    r"\b(?:known|hypersensitivity|allergy|allergies|allergic|reaction|intolerance|"
-    r"anaphylaxis|to|of|or|and|any)\b"
-)
+    __slots__ = ("classes", "listing", "names", "substances")
 
+    def __init__(self, rule: AllergyRule) -> None:
+        self.substances = tuple(dict.fromkeys(rule.substances))
+        self.names = frozenset(drug_name(substance) for substance in rule.substances)
+        self.classes = frozenset(rule.classes)
+        shown = (*self.substances, *(name.replace("_", " ") for name in rule.classes))
+        self.listing = _listing(shown)
 
-@lru_cache(maxsize=65536)  # the same allergen and allergy texts recur in every pair
-def _substance(text: str) -> str:
-    """What an allergy is to: "Hypersensitivity to baclofen" -> "baclofen"."""
-    return " ".join(_NOT_SUBSTANCE.sub(" ", text.lower()).split())
-
-
-def evaluate_allergy(rule: ConditionRule, facts: PatientFacts) -> Answer:
-    """Hypersensitivity to X: the allergy list, and allergies recorded as conditions."""
-    allergens = [name for name in map(_substance, rule.any_of) if name]
-    records: list[str] = list(facts.profile.allergies or ())
-    if facts.conditions is not None:
-        records += [c.fact.text for c in facts.conditions if _names_allergy(c.fact.text)]
-    for record in records:
-        substance = drug_name(_substance(record))
-        for allergen in allergens:
-            if drug_name(allergen) == substance or term_matches(allergen, record):
+    def __call__(self, facts: PatientFacts) -> Answer:
+        records: list[str] = list(facts.profile.allergies or ())
+        if facts.conditions is not None:
+            records += [c.fact.text for c in facts.conditions if names_allergy(c.fact.text)]
+        for record in records:
+            if self._matches(record):
                 return "met", f"allergy '{record}'"
-    if facts.profile.allergies is None and facts.conditions is None:
-        return "unknown", "allergies not recorded"
-    source = "allergies" if facts.profile.allergies is not None else "conditions"
-    return "not_met", f"no recorded allergy to {_listing(tuple(allergens))} (from {source})"
+        if facts.profile.allergies is None and facts.conditions is None:
+            return "unknown", "allergies not recorded"
+        source = "allergies" if facts.profile.allergies is not None else "conditions"
+        return "not_met", f"no recorded allergy to {self.listing} (from {source})"
 
-
-def _names_allergy(text: str) -> bool:
-    lowered = text.lower()
-    return any(word in lowered for word in ALLERGY_WORDS)
+    def _matches(self, record: str) -> bool:
+        substance = allergen(record)
+        name = drug_name(substance)
+        if name in self.names or (self.classes and classes_of(name) & self.classes):
+            return True
+        return any(term_matches(wanted, substance) for wanted in self.substances)

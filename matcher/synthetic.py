@@ -15,15 +15,16 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from crawler.records import Trial
-from matcher.profiles import (
+from trialmatch.core.patient import (
     ConditionFact,
     Location,
     MedicationFact,
     ObservationFact,
     PastMedicationFact,
     PatientProfile,
+    Sex,
 )
+from trialmatch.core.trial import Trial
 
 # condition keyword -> plausible (drug, low mg/day, high mg/day)
 TREATMENTS: dict[str, tuple[tuple[str, float, float], ...]] = {
@@ -100,10 +101,11 @@ def _patient(rng: random.Random, trial: Trial, number: int) -> PatientProfile:
     )
 
 
-def _sex(rng: random.Random, trial: Trial) -> str:
+def _sex(rng: random.Random, trial: Trial) -> Sex:
+    sexes: tuple[Sex, ...] = ("female", "male")
     if trial.sex in ("FEMALE", "MALE") and rng.random() < 0.95:
-        return trial.sex.lower()
-    return rng.choice(("female", "male"))
+        return sexes[0] if trial.sex == "FEMALE" else sexes[1]
+    return rng.choice(sexes)
 
 
 def _age(rng: random.Random, trial: Trial) -> float:
@@ -142,7 +144,7 @@ def _add_failure(
     rng: random.Random,
     conditions: list[ConditionFact],
     medications: list[MedicationFact],
-    sex: str,
+    sex: Sex,
     pregnant: bool | None,
 ) -> bool | None:
     kind = rng.choice(("condition", "drug", "pregnancy"))

@@ -18,8 +18,8 @@ from concurrent.futures.process import BrokenProcessPool
 
 from nlp_models.parser import parse_texts
 from nlp_models.pipeline import get_pipeline
-from nlp_models.records import Criterion
-from trialmatch.errors import CriteriaParseError
+from trialmatch.core.criteria import Criterion
+from trialmatch.core.errors import CriteriaParseError
 
 Outcome = list[Criterion] | CriteriaParseError
 # texts per spaCy pass when parsing in this process: the NER's cost per token

@@ -28,7 +28,8 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from nlp_models import drug_knowledge, measurements
+from knowledge import drugs as drug_knowledge
+from knowledge import measurements
 from nlp_models.context import ENTITY_KEY
 from nlp_models.doc_text import source_text
 from nlp_models.temporal import find_temporal

@@ -22,10 +22,10 @@ from nlp_models.doc_text import source_text
 from nlp_models.entities import normalized_of
 from nlp_models.items import Item, split_items
 from nlp_models.pipeline import get_pipeline
-from nlp_models.records import Criterion, Entity
 from nlp_models.rule_builder import decide, group_decision
 from nlp_models.sections import find_sections
-from trialmatch.errors import CriteriaParseError
+from trialmatch.core.criteria import Criterion, Entity
+from trialmatch.core.errors import CriteriaParseError
 
 LOG = logging.getLogger(__name__)
 MAX_TEXT_CHARS = 2_000_000

@@ -19,23 +19,14 @@ from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
-from nlp_models.records import (
-    HEADING_REASON,
-    AgeRule,
-    ConditionRule,
-    Entity,
-    GroupRule,
-    MeasurementRule,
-    MedicationRule,
-    PregnancyRule,
-    Rule,
-)
-from nlp_models.rule_condition import allergy_rule, condition_rule
+from nlp_models.rule_condition import condition_rule
+from nlp_models.rule_finish import allergy_rule, finish_rule
 from nlp_models.rule_measurement import measurement_findings
 from nlp_models.rule_medication import medication_rule
 from nlp_models.rule_person import AgesOutside, age_rule, pregnancy_rule, sex_rule
+from trialmatch.core.criteria import HEADING_REASON, Category, Entity
+from trialmatch.core.rules import AgeRule, AllergyRule, GroupRule, NegatableRule, Rule
 
-NegatableRule = ConditionRule | MedicationRule | MeasurementRule | PregnancyRule
 NOT_EVALUABLE_FILE = Path(__file__).resolve().parent / "data" / "not_evaluable.json"
 SUBHEADINGS_FILE = Path(__file__).resolve().parent / "data" / "subheadings.json"
 _ANY_OF = re.compile(
@@ -64,7 +55,7 @@ _CONDITION_CUE = re.compile(
 class RulePart:
     """One check of a criterion that states several; offsets are in the criterion text."""
 
-    category: str
+    category: Category
     rule: Rule
     start: int
     end: int
@@ -72,7 +63,7 @@ class RulePart:
 
 @dataclass(frozen=True)
 class Decision:
-    category: str
+    category: Category
     rule: Rule | None
     reason: str | None = None
     parts: tuple[RulePart, ...] = ()
@@ -125,13 +116,29 @@ def decide(text: str, entities: tuple[Entity, ...], kind: str = "inclusion") -> 
     prior chemotherapy") names what excludes: its negation is the section's,
     not the fact's.
     """
-    decision = _decide(text, entities, kind)
+    decision = _finished(_decide(text, entities, kind), text, entities)
     rule = decision.rule
     negated_fact = isinstance(rule, NegatableRule) and rule.negated
     if kind == "exclusion" and negated_fact and _REQUIREMENT_NEGATION.search(text):
         assert isinstance(rule, NegatableRule)
-        return Decision(decision.category, replace(rule, negated=False), decision.reason)
+        return replace(decision, rule=replace(rule, negated=False))
     return decision
+
+
+def _finished(decision: Decision, text: str, entities: tuple[Entity, ...]) -> Decision:
+    """Every rule of the decision completed from the text (`rule_finish`); parts read
+    only their own text, since their entities stay with the parent."""
+    rule = finish_rule(decision.rule, text, entities)
+    parts = tuple(
+        replace(part, rule=finished, category=_category_of(finished, part.category))
+        for part in decision.parts
+        if (finished := finish_rule(part.rule, text[part.start : part.end], ())) is not None
+    )
+    return replace(decision, rule=rule, category=_category_of(rule, decision.category), parts=parts)
+
+
+def _category_of(rule: Rule | None, category: Category) -> Category:
+    return "allergy" if isinstance(rule, AllergyRule) else category
 
 
 # obstetric history ("nulliparous women") is no sex rule: a multiparous woman must not meet it
@@ -183,7 +190,7 @@ def _decide(text: str, entities: tuple[Entity, ...], kind: str) -> Decision:
         return Decision("pregnancy", pregnancy)
     allergy = allergy_rule(text, entities)
     if allergy is not None:
-        return Decision("condition", allergy)
+        return Decision("allergy", allergy)
     if isinstance(age, AgesOutside):
         whole = len(text)
         parts = (RulePart("age", age.below, 0, whole), RulePart("age", age.above, 0, whole))
@@ -228,7 +235,7 @@ _ALTERNATIVE = re.compile(
 )
 
 
-def _all_parts(text: str, checks: list[tuple[str, Rule]]) -> Decision:
+def _all_parts(text: str, checks: list[tuple[Category, Rule]]) -> Decision:
     parts = tuple(RulePart(category, rule, 0, len(text)) for category, rule in checks)
     return Decision(checks[-1][0], GroupRule(logic="all"), parts=parts)
 

@@ -3,27 +3,20 @@
 Condition names come from an enumeration when the criterion has one ("such
 as cancer, HIV, epilepsy …", "the following …: schizophrenic disorder, …"),
 else from the condition entities, else from the criterion's head phrase.
-Names go through ``data/condition_synonyms.json`` so the matcher sees one
-term per condition ("Cirrhosis of the liver" -> "liver cirrhosis").
+Names go through the one condition vocabulary (`knowledge.conditions`), so
+the matcher sees one term per condition ("Cirrhosis of the liver" -> "liver
+cirrhosis", "CHF" -> "congestive heart failure").
 """
 
 from __future__ import annotations
 
-import json
 import re
-from functools import cache
-from pathlib import Path
 
-from nlp_models.records import ConditionRule, Entity
-from nlp_models.rule_medication import CLASS_PREFIX
+from knowledge.conditions import canonical_condition, degree_phrases
 from nlp_models.temporal import find_temporal
+from trialmatch.core.criteria import Entity
+from trialmatch.core.rules import ConditionRule
 
-SYNONYMS_FILE = Path(__file__).resolve().parent / "data" / "condition_synonyms.json"
-_ALLERGY = re.compile(
-    r"\b(?:hypersensitiv\w*|allerg\w*|anaphyla\w*|intoleran\w*|"
-    r"(?:hyper)?sensi(?:tiv|bil)\w*\s+to)\b",
-    re.IGNORECASE,
-)
 _DEPENDENCE = re.compile(
     r"\b(?:dependen(?:ce|cy|t)|addiction|abuse|misuse|use\s+disorders?)\b\s+(?:on|to|of|with)?\s*"
     r"(?:any\s+)?(?:other\s+)?(?:substances?|drugs?|psychoactive|illicit)",
@@ -48,18 +41,6 @@ _CUT = re.compile(
 )
 _HISTORY = re.compile(r"\b(?:history\s+of|h/o|previous|prior|past|ever\s+had)\b", re.I)
 _MAX_TERM_WORDS = 8
-
-
-@cache
-def _synonyms() -> dict[str, str]:
-    data = json.loads(SYNONYMS_FILE.read_text(encoding="utf-8"))
-    return dict(data["synonyms"])
-
-
-def canonical_condition(name: str) -> str:
-    cleaned = re.sub(r"\s+", " ", name.strip().lower()).strip(" .,;:-*")
-    cleaned = re.sub(r"^(?:a|an|the|any|other)\s+", "", cleaned)
-    return _synonyms().get(cleaned, cleaned)
 
 
 _SLASHED = re.compile(r"\b([A-Za-z]+)\s*/\s*([A-Za-z]+)\s+([A-Za-z][\w -]*)")
@@ -135,17 +116,6 @@ def _dependence_rule(text: str, entities: tuple[Entity, ...]) -> ConditionRule |
                          history=bool(_HISTORY.search(text)))  # fmt: skip
 
 
-def allergy_rule(text: str, entities: tuple[Entity, ...]) -> ConditionRule | None:
-    """'Hypersensitivity to baclofen' -> ConditionRule(any_of=('baclofen allergy',))."""
-    if not _ALLERGY.search(text):
-        return None
-    named = [e.normalized or e.text.lower() for e in entities if e.type == "drug"]
-    names = [n[len(CLASS_PREFIX) :] if n.startswith(CLASS_PREFIX) else n for n in named]
-    if not names:
-        return None
-    return ConditionRule(any_of=tuple(f"{name} allergy" for name in dict.fromkeys(names)))
-
-
 def _parenthetical(text: str, entity: Entity) -> bool:
     """'(MI)' after 'myocardial infarction': an abbreviation, not a condition of its own."""
     before, after = text[: entity.start].rstrip(), text[entity.end :].lstrip()
@@ -199,15 +169,14 @@ def _condition_terms(text: str, entities: tuple[Entity, ...]) -> list[str]:
 
 # degree and control words the matcher asks about (its "qualifiers")
 _DEGREE_WORDS = (
-    r"(uncontrolled|poorly\s+controlled|inadequately\s+controlled|unstable|severe|"
-    r"symptomatic|untreated|decompensated)"
+    "(" + "|".join(r"\s+".join(map(re.escape, phrase.split())) for phrase in degree_phrases()) + ")"
 )
 _DEGREE = re.compile(rf"^{_DEGREE_WORDS}\s", re.IGNORECASE)
 _DEGREE_BEFORE = re.compile(rf"\b{_DEGREE_WORDS}\s+$", re.IGNORECASE)
 
 # words before a lexicon term that are part of the disease's name; the generic lead words
 # ("known", "history of") and function words end the name. Degree and control ("severe",
-# "uncontrolled", "poorly controlled") stay: the matcher asks about them (`matcher.terms`).
+# "uncontrolled", "poorly controlled") stay: the matcher asks about them (its qualifiers).
 _NOT_QUALIFIERS = frozenset(
     {"a", "an", "the", "any", "of", "with", "and", "or", "in", "on", "to", "for", "by", "from",
      "known", "documented", "confirmed", "current", "active", "previous", "prior", "past",
@@ -304,7 +273,7 @@ def _shared_degree(text: str, entities: list[Entity], names: list[str]) -> list[
 
 
 def condition_rule(text: str, entities: tuple[Entity, ...]) -> ConditionRule | None:
-    special = _dependence_rule(text, entities) or allergy_rule(text, entities)
+    special = _dependence_rule(text, entities)
     if special is not None:
         return special
     if not any(e.type == "condition" for e in entities):

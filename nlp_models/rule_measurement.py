@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from nlp_models.records import Entity, MeasurementRule
 from nlp_models.temporal import find_temporal
 from nlp_models.values import ValueMention, find_values
+from trialmatch.core.criteria import Entity
+from trialmatch.core.rules import MeasurementRule
 
 _MAX_GAP_CHARS = 60
 _TIME_UNITS = frozenset({"years", "months", "weeks", "days", "hours"})
@@ -234,8 +235,9 @@ def _rule(name: str, values: list[ValueMention], window: int | None) -> Measurem
         return MeasurementRule(name=name, comparator=">=", value=first.value,
                                upper=ceiling.value, unit=first.unit or ceiling.unit,
                                within_days=window)  # fmt: skip
-    if first.comparator != "=":
-        return MeasurementRule(name=name, comparator=first.comparator, value=first.value,
+    comparator = first.comparator
+    if comparator != "=" and comparator != "range":
+        return MeasurementRule(name=name, comparator=comparator, value=first.value,
                                unit=first.unit, within_days=window)  # fmt: skip
     bare = [value for value in values if value.comparator == "=" and value.unit is None]
     if len(bare) >= 2:

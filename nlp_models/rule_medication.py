@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from nlp_models import drug_knowledge
-from nlp_models.records import DoseRange, Entity, MedicationRule
+from knowledge import drugs as drug_knowledge
 from nlp_models.temporal import find_temporal
 from nlp_models.values import find_values
+from trialmatch.core.criteria import Entity
+from trialmatch.core.rules import DoseRange, DoseReference, MedicationRule
 
 CLASS_PREFIX = "class:"
 _EQUIVALENT = re.compile(
@@ -60,7 +61,7 @@ def drug_terms(entities: tuple[Entity, ...]) -> tuple[list[str], list[str], list
     return drugs, classes, except_drugs, except_classes
 
 
-def _equivalent(text: str) -> str | None:
+def _equivalent(text: str) -> DoseReference | None:
     match = _EQUIVALENT.search(text)
     if match is None:
         return None
@@ -68,7 +69,9 @@ def _equivalent(text: str) -> str | None:
     written = written.lower()
     if written in ("mme", "med", "medd") or "morphine" in written:
         return "morphine"
-    return "prednisone" if written.startswith("predniso") else written
+    if written.startswith("predniso"):
+        return "prednisone"
+    return "diazepam" if written == "diazepam" else None
 
 
 def _dose(text: str, named: list[Entity]) -> DoseRange | None:

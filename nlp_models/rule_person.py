@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from nlp_models.records import AgeRule, PregnancyRule, SexRule
 from nlp_models.values import ValueMention, find_values
+from trialmatch.core.patient import Sex
+from trialmatch.core.rules import AgeRule, PregnancyRule, PregnancyState, SexRule
 
 _AGE_CUE = re.compile(
     r"\b(?:age[ds]?|years?\s+old|year-old|yrs?\s+old|years\s+of\s+age|adults?|old(?:er)?|"
@@ -168,8 +169,8 @@ def sex_rule(text: str) -> SexRule | None:
     rest = _SEX_FILLER.sub(" ", _MALE.sub(" ", _FEMALE.sub(" ", text)))
     if len(rest.split()) > 1:
         return None
-    allowed = tuple(sex for sex, present in (("female", female), ("male", male)) if present)
-    return SexRule(allowed=allowed)
+    both: tuple[tuple[Sex, bool], ...] = (("female", female), ("male", male))
+    return SexRule(allowed=tuple(sex for sex, present in both if present))
 
 
 _PREGNANT = re.compile(r"\bpregnan\w*|\bgestation\w*", re.IGNORECASE)
@@ -207,5 +208,9 @@ def pregnancy_rule(text: str) -> PregnancyRule | None:
         return None
     if first > 80 and not negative:  # a far mention is seldom the subject
         return None
-    states = tuple(s for s, m in (("pregnant", pregnant), ("lactating", lactating)) if m)
+    found: tuple[tuple[PregnancyState, object], ...] = (
+        ("pregnant", pregnant),
+        ("lactating", lactating),
+    )
+    states = tuple(state for state, mention in found if mention)
     return PregnancyRule(states=states, negated=bool(negative))

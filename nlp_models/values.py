@@ -12,6 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
+
+from trialmatch.core.rules import Comparator
 
 NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+(?:[.,]\d+)?|\.\d+)"
 _NUMBER_WORDS = {
@@ -51,7 +54,7 @@ _TRAILING_LOWER = (
     r"(?:(?:or|and)\s+(?:older|above|more|greater|higher|over)|\+|and\s+up)(?!\s+than)"
 )
 _TRAILING_UPPER = r"(?:or|and)\s+(?:younger|below|less|lower|under|fewer)(?!\s+than)"
-_COMPARATOR_WORDS = {
+_COMPARATOR_WORDS: dict[str, Comparator] = {
     "≥": ">=", ">=": ">=", "=>": ">=", "≧": ">=", "⩾": ">=", ">": ">",
     "≤": "<=", "<=": "<=", "=<": "<=", "≦": "<=", "⩽": "<=", "<": "<",
 }  # fmt: skip
@@ -86,7 +89,7 @@ _TIMES_TEN = re.compile(r"^[x×]\s*10", re.IGNORECASE)
 class ValueMention:
     start: int
     end: int
-    comparator: str  # ">=", ">", "<=", "<", "=", "range"
+    comparator: Comparator | Literal["range"]
     value: float
     upper: float | None = None
     unit: str | None = None
@@ -133,7 +136,7 @@ def _litre_case(unit: str) -> str:
     return re.sub(r"(?<=/)l\b", "L", unit)
 
 
-def _comparator(word: str | None, default: str) -> tuple[str, bool]:
+def _comparator(word: str | None, default: Comparator) -> tuple[Comparator, bool]:
     """Canonical comparator and whether it is strict, from the written form."""
     if not word:
         return default, False

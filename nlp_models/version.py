@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-PARSER_VERSION = "nlp-1.3.0"
+PARSER_VERSION = "nlp-2.0.0"

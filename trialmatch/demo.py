@@ -14,12 +14,12 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crawler.records import MATCHABLE_STATUSES
 from db import open_database
 from db.trials import iter_trials
 from matcher.loaders import load_files
 from matcher.synthetic import generate_patients
-from trialmatch.settings import Settings
+from trialmatch.core.settings import Settings
+from trialmatch.core.trial import MATCHABLE_STATUSES
 from trialmatch.steps import StepReport
 from trialmatch.steps.crawl_step import run_snapshot_crawl_step
 from trialmatch.steps.match_step import run_match_step

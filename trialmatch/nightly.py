@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from db import open_database
 from db.locks import exclusive_lock
 from db.runs import finish_nightly_run, start_nightly_run
-from trialmatch.errors import RunLocked
-from trialmatch.settings import Settings, load_settings
+from trialmatch.core.errors import RunLocked
+from trialmatch.core.runs import NightlyStatus, Trigger
+from trialmatch.core.settings import Settings, load_settings
 from trialmatch.steps import StepReport, crawl_step, match_step, parse_step
 
 log = logging.getLogger(__name__)
@@ -32,8 +33,8 @@ stop_requested = threading.Event()
 @dataclass
 class NightlyReport:
     run_id: int
-    trigger: str
-    status: str  # succeeded | failed | interrupted
+    trigger: Trigger
+    status: NightlyStatus
     steps: list[StepReport] = field(default_factory=list)
 
     @property
@@ -47,7 +48,7 @@ Step = Callable[[], StepReport]
 def run_nightly(
     settings: Settings,
     *,
-    trigger: str = "manual",
+    trigger: Trigger = "manual",
     since: dt.date | None = None,
     quiet: bool = False,
 ) -> NightlyReport:
@@ -91,13 +92,13 @@ def _run_step(name: str, step: Step) -> StepReport:
         return StepReport(name=name, errors=[f"{type(exc).__name__}: {exc}"])
 
 
-def _overall_status(report: NightlyReport) -> str:
+def _overall_status(report: NightlyReport) -> NightlyStatus:
     if stop_requested.is_set():
         return "interrupted"
     return "failed" if report.errors else "succeeded"
 
 
-def _start(settings: Settings, trigger: str) -> int:
+def _start(settings: Settings, trigger: Trigger) -> int:
     database = open_database(settings.db)
     try:
         return start_nightly_run(database, trigger)

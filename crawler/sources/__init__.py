@@ -14,8 +14,8 @@ from functools import cache
 from types import ModuleType
 from typing import Any, Protocol, cast
 
-from crawler.records import Trial
-from trialmatch.errors import ConfigError
+from trialmatch.core.errors import ConfigError
+from trialmatch.core.trial import Trial
 
 SOURCE_MODULES = ("crawler.sources.ctgov",)
 

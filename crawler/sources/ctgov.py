@@ -14,11 +14,11 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from crawler import fastjson
-from crawler.records import CRAWLED_STATUSES, SEXES, Site, Trial
-from trialmatch.errors import SourceParseError, UnsupportedFormat
+from trialmatch.core import canonical
+from trialmatch.core.errors import SourceParseError, UnsupportedFormat
+from trialmatch.core.trial import CRAWLED_STATUSES, SEXES, Site, Trial, TrialSex
 
 NAME = "ctgov"
 EXCERPT_CHARS = 300
@@ -129,7 +129,7 @@ def _decode(page: bytes | str, url: str) -> Any:
             "expected JSON, got markup", registry=NAME, url=url, excerpt=head[:EXCERPT_CHARS]
         )
     try:
-        return fastjson.loads(page)
+        return canonical.loads(page)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SourceParseError(
             f"invalid JSON: {exc}", registry=NAME, url=url, excerpt=_excerpt_at(page, exc)
@@ -288,11 +288,11 @@ def _mesh_terms(record: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(term for term in terms if term))
 
 
-def _sex(value: Any) -> str:
+def _sex(value: Any) -> TrialSex:
     text = str(value).upper() if value else "ALL"
     if text not in SEXES:
         raise ValueError(f"sex {value!r} not one of {sorted(SEXES)}")
-    return text
+    return cast(TrialSex, text)
 
 
 def _optional_bool(value: Any) -> bool | None:

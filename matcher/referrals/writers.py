@@ -13,7 +13,7 @@ from typing import Any
 
 import jinja2
 
-from matcher.results import MatchResult
+from trialmatch.core.match import MatchResult
 
 CSV_COLUMNS = (
     "trial_id",

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
+from trialmatch.core.settings import Settings
 from trialmatch.demo import run_demo
-from trialmatch.settings import Settings
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [

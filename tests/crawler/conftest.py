@@ -12,10 +12,10 @@ import pytest
 import sqlite_utils
 from crawl_testing import FIXTURES, Study, nct_id, status_of
 
-from crawler.records import CRAWLED_STATUSES
 from db import open_database
+from trialmatch.core.settings import Settings
+from trialmatch.core.trial import CRAWLED_STATUSES
 from trialmatch.demo_data.ctgov import load_snapshot_studies
-from trialmatch.settings import Settings
 from trialmatch.snapshot_server import SnapshotServer
 
 

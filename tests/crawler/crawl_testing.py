@@ -14,8 +14,8 @@ from crawler.client import build_client
 from crawler.crawl import crawl_ctgov, plan_crawl
 from crawler.polite import PoliteFetcher
 from db import open_database
-from db.runs import CrawlRun
-from trialmatch.settings import Settings
+from trialmatch.core.runs import CrawlRun
+from trialmatch.core.settings import Settings
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "ctgov"
 Study = dict[str, Any]

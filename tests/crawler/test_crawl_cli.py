@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from db.locks import exclusive_lock
 from trialmatch.cli import app
-from trialmatch.settings import Settings
+from trialmatch.core.settings import Settings
 from trialmatch.snapshot_server import SnapshotServer
 from trialmatch.steps import StepReport, match_step, parse_step
 

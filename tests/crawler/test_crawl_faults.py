@@ -15,8 +15,8 @@ from crawler.client import build_client
 from crawler.polite import MAX_RETRY_AFTER_SECONDS, PoliteFetcher, parse_retry_after
 from crawler.sources import ctgov
 from db.runs import crawl_errors
-from trialmatch.errors import FetchError, RobotsDisallowed, UnsupportedFormat
-from trialmatch.settings import Settings
+from trialmatch.core.errors import FetchError, RobotsDisallowed, UnsupportedFormat
+from trialmatch.core.settings import Settings
 from trialmatch.snapshot_server import INVALID_JSON, TRUNCATE, Fault, SnapshotServer
 
 STUDIES = "/api/v2/studies"

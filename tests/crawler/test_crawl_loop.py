@@ -12,11 +12,11 @@ from crawl_testing import Study, crawl_with, nct_id, status_of, stored_ids, tabl
 from crawler.client import build_client
 from crawler.crawl import crawl_one_study
 from crawler.polite import PoliteFetcher
-from crawler.records import MATCHABLE_STATUSES
 from db.runs import crawl_errors
 from db.trials import get_trial, iter_trials
-from trialmatch.errors import FetchError
-from trialmatch.settings import Settings
+from trialmatch.core.errors import FetchError
+from trialmatch.core.settings import Settings
+from trialmatch.core.trial import MATCHABLE_STATUSES
 from trialmatch.snapshot_server import SnapshotServer
 
 STUDIES = "/api/v2/studies"

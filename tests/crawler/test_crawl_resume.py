@@ -16,8 +16,9 @@ import sqlite_utils
 from crawl_testing import crawl_with, stored_ids
 
 from crawler.sources import ctgov
-from db.runs import PageCounts, checkpoint_page, get_crawl_run, start_crawl_run
-from trialmatch.settings import Settings
+from db.runs import checkpoint_page, get_crawl_run, start_crawl_run
+from trialmatch.core.runs import PageCounts
+from trialmatch.core.settings import Settings
 from trialmatch.snapshot_server import SnapshotServer
 
 CLI = [sys.executable, "-c", "from trialmatch.cli import main; main()"]

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crawler.sources import ctgov
-from trialmatch.errors import SourceParseError, UnsupportedFormat
+from trialmatch.core.errors import SourceParseError, UnsupportedFormat
 
 URL = "https://clinicaltrials.gov/api/v2/studies/NCT05935553"
 

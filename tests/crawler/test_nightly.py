@@ -19,8 +19,8 @@ from db import runs
 from db.locks import exclusive_lock
 from db.runs import recent_crawl_runs, recent_nightly_runs
 from trialmatch import nightly
-from trialmatch.errors import RunLocked
-from trialmatch.settings import Settings
+from trialmatch.core.errors import RunLocked
+from trialmatch.core.settings import Settings
 from trialmatch.snapshot_server import SnapshotServer
 from trialmatch.steps import StepReport, match_step, parse_step
 

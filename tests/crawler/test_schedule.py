@@ -17,10 +17,10 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from crawler.schedule import JOB_ID, build_scheduler, cron_trigger, job_store_path, next_run_time
-from trialmatch.errors import ConfigError
+from trialmatch.core.errors import ConfigError
+from trialmatch.core.settings import Settings
 from trialmatch.nightly import scheduled_nightly
-from trialmatch.settings import Settings
+from trialmatch.schedule import JOB_ID, build_scheduler, cron_trigger, job_store_path, next_run_time
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from types import ModuleType
 import pytest
 
 from crawler.sources import all_sources, ctgov, get_source, index_sources
-from trialmatch.errors import ConfigError
+from trialmatch.core.errors import ConfigError
 
 
 def test_ctgov_is_indexed_by_its_name() -> None:

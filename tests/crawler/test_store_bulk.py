@@ -9,8 +9,8 @@ import json
 import pytest
 import sqlite_utils
 
-from crawler.records import Site, Trial
 from db.trials import MAX_ROWS_PER_STATEMENT, get_trial, store_trials
+from trialmatch.core.trial import Site, Trial
 
 # Past one full chunk and into every smaller power of two: 256 + 128 + … + 1.
 MANY = 2 * MAX_ROWS_PER_STATEMENT - 1

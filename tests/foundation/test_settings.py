@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from trialmatch.errors import ConfigError
-from trialmatch.settings import Settings, load_settings
+from trialmatch.core.errors import ConfigError
+from trialmatch.core.settings import Settings, load_settings
 
 
 def test_defaults_are_polite() -> None:

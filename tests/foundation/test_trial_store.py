@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from crawler.records import Site, Trial
 from db import open_database
 from db.trials import get_trial, iter_trials, store_trials
-from trialmatch.errors import TrialNotFound
+from trialmatch.core.errors import TrialNotFound
+from trialmatch.core.trial import Site, Trial
 
 
 @pytest.fixture

@@ -11,18 +11,19 @@ from typing import Any
 
 import pytest
 
-from crawler.records import Trial
 from crawler.sources.ctgov import parse_study
-from nlp_models.records import (
+from trialmatch.core.criteria import Criterion
+from trialmatch.core.rules import (
     AgeRule,
+    AllergyRule,
     ConditionRule,
-    Criterion,
     DoseRange,
     GroupRule,
     MedicationRule,
     PregnancyRule,
     Rule,
 )
+from trialmatch.core.trial import Trial
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "patients"
 EXAMPLE = FIXTURES.parent / "ctgov" / "NCT05935553.json"
@@ -191,8 +192,8 @@ def hand_written_criteria() -> list[Criterion]:
             "E9",
             "exclusion",
             "Hypersensitivity to baclofen or microcrystalline cellulose.",
-            ConditionRule(("baclofen", "microcrystalline cellulose")),
-            "condition",
+            AllergyRule(substances=("baclofen", "microcrystalline cellulose")),
+            "allergy",
         ),
         _criterion("E10", "exclusion", "Participants under guardianship", None, "administrative"),
     ]
@@ -249,11 +250,9 @@ def criteria() -> list[Criterion]:
 @pytest.fixture(scope="session")
 def parsed_criteria(example_trial: Trial) -> list[Criterion]:
     """NCT05935553's criteria as the real parser gives them (the end-to-end path)."""
-    nlp_models = pytest.importorskip("nlp_models")
-    parse = getattr(nlp_models, "parse_eligibility", None)
-    if parse is None:
-        pytest.skip("nlp_models.parse_eligibility is not there yet")
-    return list(parse(example_trial.eligibility_text or ""))
+    from nlp_models.parser import parse_eligibility
+
+    return list(parse_eligibility(example_trial.eligibility_text or ""))
 
 
 @pytest.fixture(params=["hand-written", "parser"])

@@ -13,7 +13,7 @@ from db.connection import open_database
 from db.patients import count_patients, store_patients
 from matcher.anonymity import check_anonymous
 from matcher.loaders import load_file
-from trialmatch.errors import IdentifierRefused
+from trialmatch.core.errors import IdentifierRefused
 
 IDENTIFIERS: list[tuple[str, dict[str, Any], str]] = [
     ("name-key", {"name": "Jane Doe"}, "name"),

@@ -9,15 +9,16 @@ from typing import Any
 
 import pytest
 
-from crawler.records import Trial
 from matcher.candidates import TrialIndex
 from matcher.engine import EngineCounts, match_all
 from matcher.evaluation import evaluate_criteria, match_pair, structured_checks
 from matcher.facts import prepare
-from matcher.profiles import profile_from_dict
-from matcher.results import MatchResult
-from nlp_models.records import AgeRule, ConditionRule, Criterion, GroupRule, Kind, Rule
+from matcher.loaders import read_profile
 from tests.matcher.test_matcher_nct05935553 import CASES
+from trialmatch.core.criteria import Criterion, Kind
+from trialmatch.core.match import MatchResult
+from trialmatch.core.rules import AgeRule, ConditionRule, GroupRule, Rule
+from trialmatch.core.trial import Trial
 
 TODAY = date(2026, 11, 24)
 
@@ -34,7 +35,7 @@ def test_registry_age_text(
     example_trial: Trial, low: float | None, high: float | None, text: str
 ) -> None:
     trial = dataclasses.replace(example_trial, minimum_age_years=low, maximum_age_years=high)
-    facts = prepare(profile_from_dict({"id": "P-1", "age": 40}))
+    facts = prepare(read_profile({"id": "P-1", "age": 40}))
     check = next(item for item in structured_checks(trial, facts) if item.id == "registry-age")
     assert (check.text, check.status, check.evidence) == (text, "met", "age 40")
 
@@ -60,7 +61,7 @@ def test_engine_gives_the_results_of_match_pair(
     rule_memo: bool,
 ) -> None:
     profiles = [
-        profile_from_dict({**baseline(**changes), "id": f"P-{number}"})
+        read_profile({**baseline(**changes), "id": f"P-{number}"})
         for number, (_name, changes, _verdict) in enumerate(CASES)
     ]
     # two trials stating the same rules: the second is answered from the memo
@@ -105,7 +106,7 @@ def _crit(identifier: str, rule: Rule | None, group: str | None = None) -> Crite
 
 
 def test_duplicate_ids_show_the_first_result_and_orphans_stand_alone() -> None:
-    facts = prepare(profile_from_dict({"id": "P-1", "age": 30, "conditions": []}))
+    facts = prepare(read_profile({"id": "P-1", "age": 30, "conditions": []}))
     results = evaluate_criteria(
         [
             _crit("I1", AgeRule(min=18)),
@@ -125,7 +126,7 @@ def test_duplicate_ids_show_the_first_result_and_orphans_stand_alone() -> None:
 
 def test_a_group_containing_itself_fails_the_pair_only(example_trial: Trial) -> None:
     looping = [_crit("I1", GroupRule("all"), group="I2"), _crit("I2", GroupRule("all"), "I1")]
-    profile = profile_from_dict({"id": "P-1", "age": 30})
+    profile = read_profile({"id": "P-1", "age": 30})
     counts = EngineCounts()
     index = TrialIndex([example_trial])
     list(match_all(index, [profile], {example_trial.trial_id: looping}, TODAY, counts=counts))

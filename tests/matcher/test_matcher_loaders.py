@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from matcher.loaders import load_file
-from matcher.profiles import profile_from_dict
-from trialmatch.errors import ProfileError
+from matcher.loaders import load_file, read_profile
+from trialmatch.core.errors import ProfileError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "patients"
 # shared/ sits beside the repository (in CI too); TRIALMATCH_SHARED overrides.
@@ -30,9 +29,7 @@ def test_json_list_loads_every_profile() -> None:
 
 
 def test_code_only_condition_gets_its_icd10_description() -> None:
-    profile = profile_from_dict(
-        {"id": "P-1", "conditions": [{"code": "F13.20", "system": "icd10cm"}]}
-    )
+    profile = read_profile({"id": "P-1", "conditions": [{"code": "F13.20", "system": "icd10cm"}]})
     assert profile.conditions is not None
     assert "anxiolytic dependence" in profile.conditions[0].text
 
@@ -120,7 +117,7 @@ def test_csv_identifier_column_is_refused(tmp_path: Path) -> None:
 )
 def test_validation_names_the_field(data: dict[str, object], field: str) -> None:
     with pytest.raises(ProfileError) as caught:
-        profile_from_dict(data, "file.json: entry 1")
+        read_profile(data, "file.json: entry 1")
     assert caught.value.field == field
     assert str(caught.value).startswith("file.json: entry 1: field")
 

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from crawler.records import Trial
 from matcher.evaluation import match_pair
 from matcher.facts import prepare
-from matcher.profiles import profile_from_dict
-from matcher.results import MatchResult
-from nlp_models.records import Criterion
+from matcher.loaders import read_profile
+from trialmatch.core.criteria import Criterion
+from trialmatch.core.match import MatchResult
+from trialmatch.core.trial import Trial
 
 TODAY = date(2026, 11, 24)
 
@@ -134,7 +134,7 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
 
 
 def _match(trial: Trial, criteria: list[Criterion], data: dict[str, Any]) -> MatchResult:
-    return match_pair(prepare(profile_from_dict(data)), trial, criteria, TODAY, 3.0, "Lyon")
+    return match_pair(prepare(read_profile(data)), trial, criteria, TODAY, 3.0, "Lyon")
 
 
 @pytest.mark.parametrize(("changes", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from crawler.records import Trial
 from db.connection import open_database
 from db.trials import store_trials
 from trialmatch.cli import app
+from trialmatch.core.trial import Trial
 from trialmatch.steps.match_step import run_match_step
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "patients"

@@ -7,12 +7,13 @@ import json
 
 import pytest
 
-from crawler.records import Site, Trial
+from knowledge.conditions import relevant, term_matches
 from matcher.anonymity import check_anonymous
 from matcher.candidates import TrialIndex, haversine_km
-from matcher.profiles import Location, PatientProfile, profile_from_dict
+from matcher.loaders import read_profile
 from matcher.synthetic import generate_patients
-from matcher.terms import relevant, term_matches
+from trialmatch.core.patient import Location, PatientProfile
+from trialmatch.core.trial import Site, Trial
 
 
 @pytest.mark.parametrize(
@@ -55,7 +56,7 @@ def test_haversine_lyon_paris() -> None:
 
 
 def _profile(**values: object) -> PatientProfile:
-    return profile_from_dict({"id": "P-1", **values})
+    return read_profile({"id": "P-1", **values})
 
 
 def test_index_finds_by_condition_distance_age_and_sex(example_trial: Trial) -> None:
@@ -110,7 +111,7 @@ def test_synthetic_patients_are_seeded_valid_and_anonymous(example_trial: Trial)
     assert [p.to_dict() for p in first] != [p.to_dict() for p in other]
     for profile in first:
         check_anonymous(profile.to_dict())
-        assert profile_from_dict(json.loads(json.dumps(profile.to_dict()))) == profile
+        assert read_profile(json.loads(json.dumps(profile.to_dict()))) == profile
     located = [p.location for p in first if p.location is not None]
     assert located and all(
         haversine_km(loc.lat, loc.lon, 45.75, 4.85) < 100

@@ -7,17 +7,16 @@ from typing import Any
 
 import pytest
 
+from knowledge.conditions import coded
 from matcher.evaluation import evaluate_criteria, kleene_all, kleene_any, verdict_of
 from matcher.facts import prepare
-from matcher.profiles import profile_from_dict
+from matcher.loaders import read_profile
 from matcher.rules import evaluate_rule
-from matcher.terms import coded
-from nlp_models.records import (
+from trialmatch.core.criteria import Criterion, Kind
+from trialmatch.core.rules import (
     ConditionRule,
-    Criterion,
     DoseRange,
     GroupRule,
-    Kind,
     MeasurementRule,
     MedicationRule,
     Rule,
@@ -27,7 +26,7 @@ TODAY = date(2026, 11, 24)
 
 
 def _status(rule: Rule, **profile: Any) -> str:
-    facts = prepare(profile_from_dict({"id": "P-1", **profile}))
+    facts = prepare(read_profile({"id": "P-1", **profile}))
     return evaluate_rule(rule, facts, TODAY)[0]
 
 
@@ -185,7 +184,7 @@ def test_coded_terms(term: str, expected: bool) -> None:
 
 
 def _kind_statuses(rule: ConditionRule, kind: Kind, conditions: list[dict[str, Any]]) -> str:
-    facts = prepare(profile_from_dict({"id": "P-1", "conditions": conditions}))
+    facts = prepare(read_profile({"id": "P-1", "conditions": conditions}))
     criterion = Criterion("C1", kind, "text", 0, 4, "condition", None, rule=rule)
     return evaluate_criteria([criterion], facts, TODAY)[0].status
 
@@ -259,7 +258,7 @@ def test_any_group_and_applies_to() -> None:
     ]
 
     def statuses(**profile: Any) -> dict[str, str]:
-        facts = prepare(profile_from_dict({"id": "P-1", **profile}))
+        facts = prepare(read_profile({"id": "P-1", **profile}))
         return {r.id: r.status for r in evaluate_criteria(criteria, facts, TODAY)}
 
     assert statuses(sex="female", conditions=[{"text": "COPD"}])["I1"] == "met"
@@ -274,7 +273,7 @@ def test_any_group_and_applies_to() -> None:
 
 
 def test_not_evaluable_does_not_block_eligible() -> None:
-    facts = prepare(profile_from_dict({"id": "P-1", "conditions": [{"text": "asthma"}]}))
+    facts = prepare(read_profile({"id": "P-1", "conditions": [{"text": "asthma"}]}))
     results = evaluate_criteria(
         [
             _crit("I1", ConditionRule(("asthma",))),

@@ -9,7 +9,7 @@ import pytest
 from spacy.language import Language
 
 from nlp_models.pipeline import get_pipeline
-from nlp_models.records import Criterion
+from trialmatch.core.criteria import Criterion
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "nlp"
 
@@ -22,7 +22,7 @@ def pipeline() -> Language:
 @pytest.fixture(scope="session")
 def parse(pipeline: Language):  # type: ignore[no-untyped-def]
     """`parse_eligibility`, after the shared pipeline is built."""
-    from nlp_models import parse_eligibility
+    from nlp_models.parser import parse_eligibility
 
     return parse_eligibility
 

@@ -8,9 +8,9 @@ from spacy.language import Language
 
 from db import open_database
 from db.criteria import load_criteria
-from nlp_models import parse_eligibility
 from nlp_models.batch import ParserPool, default_workers, parse_many
-from trialmatch.errors import CriteriaParseError
+from nlp_models.parser import parse_eligibility
+from trialmatch.core.errors import CriteriaParseError
 from trialmatch.steps.parse_step import run_parse_step
 
 GARBAGE = "\x00\x01\x02" * 500

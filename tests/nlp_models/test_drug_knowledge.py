@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp_models.drug_knowledge import (
+from knowledge.drugs import (
     class_members,
     drug_classes,
     equivalent_dose,

@@ -7,14 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from nlp_models.drug_knowledge import (
-    class_phrases,
-    drug_classes,
-    known_classes,
-    normalize_drug,
-)
-from nlp_models.records import ConditionRule, Criterion, MedicationRule
+from knowledge.drugs import class_phrases, drug_classes, known_classes, normalize_drug
 from nlp_models.values import find_values
+from trialmatch.core.criteria import Criterion
+from trialmatch.core.rules import ConditionRule, MedicationRule
 
 DEMO = Path(__file__).resolve().parents[2] / "trialmatch" / "demo_data" / "ctgov"
 

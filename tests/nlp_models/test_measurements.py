@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp_models.measurements import canonical_measurement, convert_value
+from knowledge.measurements import canonical_measurement, convert_value
 
 
 @pytest.mark.parametrize(

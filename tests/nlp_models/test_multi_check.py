@@ -13,17 +13,9 @@ import pytest
 
 from matcher.evaluation import evaluate_criteria, verdict_of
 from matcher.facts import prepare
-from matcher.profiles import profile_from_dict
-from nlp_models.records import (
-    AgeRule,
-    Criterion,
-    GroupRule,
-    MeasurementRule,
-    PregnancyRule,
-    SexRule,
-    criteria_from_document,
-    criteria_to_document,
-)
+from matcher.loaders import read_profile
+from trialmatch.core.criteria import Criterion, criteria_from_document, criteria_to_document
+from trialmatch.core.rules import AgeRule, GroupRule, MeasurementRule, PregnancyRule, SexRule
 
 TODAY = date(2026, 11, 25)
 
@@ -38,7 +30,7 @@ def _children(criteria: list[Criterion], parent: str) -> list[Criterion]:
 
 
 def _statuses(criteria: list[Criterion], **profile: Any) -> dict[str, str]:
-    facts = prepare(profile_from_dict({"id": "P-1", **profile}))
+    facts = prepare(read_profile({"id": "P-1", **profile}))
     return {result.id: result.status for result in evaluate_criteria(criteria, facts, TODAY)}
 
 
@@ -209,7 +201,7 @@ def test_split_criteria_survive_storage(parse) -> None:  # type: ignore[no-untyp
     criteria = _parse(parse, "Age outside the range of 18 to 65 years", kind="exclusion")
     stored = criteria_to_document(criteria, "test")
     assert criteria_from_document(stored) == criteria
-    assert verdict_of(evaluate_criteria(criteria, prepare(profile_from_dict(
+    assert verdict_of(evaluate_criteria(criteria, prepare(read_profile(
         {"id": "P-1", "age": 70})), TODAY)) == "ineligible"  # fmt: skip
 
 
@@ -233,7 +225,7 @@ def test_numbers_of_a_formula_are_no_thresholds(parse) -> None:  # type: ignore[
 
 def test_a_split_criterion_explains_itself(parse) -> None:  # type: ignore[no-untyped-def]
     criteria = _parse(parse, "ANC ≥ 1500/mm3 and platelets ≥ 100,000/mm3")
-    facts = prepare(profile_from_dict({"id": "P-1", "observations": [
+    facts = prepare(read_profile({"id": "P-1", "observations": [
         {"text": "ANC", "value": 2000, "unit": "/mm3", "date": "2026-11-20"}]}))  # fmt: skip
     parent = evaluate_criteria(criteria, facts, TODAY)[0]
     assert parent.status == "unknown"
@@ -254,7 +246,7 @@ def test_an_age_limit_and_its_exception_keep_the_limit(parse) -> None:  # type: 
 
 def test_a_heading_asks_the_coordinator_nothing(parse) -> None:  # type: ignore[no-untyped-def]
     text = "Exclusion Criteria:\n\n* Medical Conditions\n* Active hepatitis B\n"
-    facts = prepare(profile_from_dict({"id": "P-1", "conditions": [{"text": "asthma"}]}))
+    facts = prepare(read_profile({"id": "P-1", "conditions": [{"text": "asthma"}]}))
     results = {r.id: r for r in evaluate_criteria(list(parse(text)), facts, TODAY)}
     assert results["E1"].status == "not_evaluable"
     assert results["E1"].question is None

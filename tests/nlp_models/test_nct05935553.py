@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from nlp_models.records import (
+from trialmatch.core.criteria import Criterion
+from trialmatch.core.rules import (
     AgeRule,
+    AllergyRule,
     ConditionRule,
-    Criterion,
     DoseRange,
     GroupRule,
     MedicationRule,
@@ -131,13 +132,13 @@ def test_pregnant_or_nursing(nct05935553: dict[str, Criterion]) -> None:
 
 def test_hypersensitivity_to_baclofen(nct05935553: dict[str, Criterion]) -> None:
     rule = nct05935553["E10"].rule
-    assert isinstance(rule, ConditionRule)
-    assert "baclofen allergy" in rule.any_of
+    assert isinstance(rule, AllergyRule)
+    assert "baclofen" in rule.substances
 
 
 def test_document_round_trip(nct05935553: dict[str, Criterion]) -> None:
-    from nlp_models import PARSER_VERSION
-    from nlp_models.records import criteria_from_document, criteria_to_document
+    from nlp_models.version import PARSER_VERSION
+    from trialmatch.core.criteria import criteria_from_document, criteria_to_document
 
     criteria = list(nct05935553.values())
     document = criteria_to_document(criteria, PARSER_VERSION)

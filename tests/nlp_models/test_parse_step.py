@@ -9,9 +9,9 @@ from typer.testing import CliRunner
 
 from db import open_database
 from db.criteria import load_criteria, parser_version_of
-from nlp_models import PARSER_VERSION
+from nlp_models.version import PARSER_VERSION
 from trialmatch.cli import app
-from trialmatch.errors import TrialNotFound
+from trialmatch.core.errors import TrialNotFound
 from trialmatch.steps.parse_step import run_parse_step
 
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nlp_models.records import Criterion
-from trialmatch.errors import CriteriaParseError
+from trialmatch.core.criteria import Criterion
+from trialmatch.core.errors import CriteriaParseError
 
 
 def _check(text: str, criteria: list[Criterion]) -> None:
@@ -39,7 +39,7 @@ def test_one_megabyte_without_line_breaks(parse) -> None:  # type: ignore[no-unt
 
 
 def test_binary_garbage_is_refused() -> None:
-    from nlp_models import parse_eligibility
+    from nlp_models.parser import parse_eligibility
 
     garbage = bytes(range(256)).decode("latin-1") * 20
     with pytest.raises(CriteriaParseError, match="binary"):
@@ -47,7 +47,7 @@ def test_binary_garbage_is_refused() -> None:
 
 
 def test_too_long_text_is_refused() -> None:
-    from nlp_models import parse_eligibility
+    from nlp_models.parser import parse_eligibility
 
     with pytest.raises(CriteriaParseError, match="limit"):
         parse_eligibility("x" * 2_000_001)
@@ -71,7 +71,7 @@ def test_another_language(parse) -> None:  # type: ignore[no-untyped-def]
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=400))
 def test_any_text(text: str) -> None:
-    from nlp_models import parse_eligibility
+    from nlp_models.parser import parse_eligibility
 
     try:
         criteria = parse_eligibility(text)
@@ -90,6 +90,6 @@ _PIECES = st.sampled_from(
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_PIECES, max_size=40).map("".join))
 def test_criteria_like_text(text: str) -> None:
-    from nlp_models import parse_eligibility
+    from nlp_models.parser import parse_eligibility
 
     _check(text, parse_eligibility(text))

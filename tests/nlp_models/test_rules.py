@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from nlp_models.records import (
-    HEADING_REASON,
+from trialmatch.core.criteria import HEADING_REASON, Criterion
+from trialmatch.core.rules import (
     AgeRule,
+    AllergyRule,
     ConditionRule,
-    Criterion,
     MeasurementRule,
     MedicationRule,
     PregnancyRule,
@@ -185,7 +185,8 @@ def test_a_contraindication_is_for_the_investigator(parse) -> None:  # type: ign
     assert criterion.rule is None
     assert criterion.reason is not None and "contraindication" in criterion.reason
     allergy = _one(parse, "Hypersensitivity or contraindication to baclofen", "Exclusion")
-    assert allergy.rule == ConditionRule(any_of=("baclofen allergy",))
+    assert allergy.rule == AllergyRule(substances=("baclofen",))
+    assert allergy.category == "allergy"
 
 
 def test_degree_words_stay_in_condition_names(parse) -> None:  # type: ignore[no-untyped-def]
@@ -275,7 +276,7 @@ def test_not_on_a_treatment_naming_a_class_is_negated(parse) -> None:  # type: i
 
 def test_sensitivity_to_a_drug_is_an_allergy(parse) -> None:  # type: ignore[no-untyped-def]
     rule = _one(parse, "Sensitivity to pilocarpine", "Exclusion").rule
-    assert rule == ConditionRule(any_of=("pilocarpine allergy",))
+    assert rule == AllergyRule(substances=("pilocarpine",))
     index = _one(parse, "Insulin sensitivity index below 2", "Exclusion").rule
     assert not isinstance(index, MedicationRule)
 

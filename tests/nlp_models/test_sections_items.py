@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from nlp_models.items import split_items
-from nlp_models.records import Criterion
 from nlp_models.sections import find_sections
+from trialmatch.core.criteria import Criterion
 
 # real registry records bundled with the package: tests never depend on ../shared
 DEMO = Path(__file__).resolve().parents[2] / "trialmatch" / "demo_data" / "ctgov"

@@ -16,8 +16,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from trialmatch.errors import TrialmatchError
-from trialmatch.settings import Settings, load_settings
+from trialmatch.core.errors import TrialmatchError
+from trialmatch.core.settings import Settings, load_settings
 
 app = typer.Typer(
     name="trialmatch",

@@ -157,8 +157,8 @@ def schedule(
 
     Example: trialmatch schedule --cron "30 1 * * *" --db var/trialmatch.db
     """
-    from crawler.schedule import next_run_time, run_schedule
     from trialmatch.nightly import stop_requested
+    from trialmatch.schedule import next_run_time, run_schedule
 
     with reporting_errors():
         settings = settings_for(db=db)

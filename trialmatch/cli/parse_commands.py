@@ -19,7 +19,7 @@ from trialmatch.cli.app import (
     reporting_errors,
     settings_for,
 )
-from trialmatch.errors import CriteriaParseError
+from trialmatch.core.errors import CriteriaParseError
 
 stdout = Console()
 STDIN_NAME = "-"

@@ -12,11 +12,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from crawler.client import build_client
 from crawler.crawl import PageProgress, ProgressCallback, crawl_ctgov, crawl_one_study, plan_crawl
 from crawler.polite import PoliteFetcher
-from crawler.records import Trial
 from db import open_database
 from db.locks import exclusive_lock
-from db.runs import CrawlRun, crawl_errors
-from trialmatch.settings import Settings
+from db.runs import crawl_errors
+from trialmatch.core.runs import CrawlRun
+from trialmatch.core.settings import Settings
+from trialmatch.core.trial import Trial
 from trialmatch.steps import StepReport
 
 

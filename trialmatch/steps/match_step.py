@@ -11,8 +11,6 @@ The three referral files are rewritten from every listed pair, new ones marked.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -20,7 +18,6 @@ from pathlib import Path
 
 import sqlite_utils
 
-from crawler.records import MATCHABLE_STATUSES, Trial
 from db import criteria as criteria_store
 from db import matches as match_store
 from db import patients as patient_store
@@ -28,12 +25,19 @@ from db.connection import open_database
 from db.trials import iter_trials
 from matcher.candidates import TrialIndex
 from matcher.engine import EngineCounts, PairOutcome, match_all
-from matcher.profiles import PatientProfile
 from matcher.referrals import ReferralEntry, write_referrals
-from matcher.results import MatchResult
-from nlp_models import PARSER_VERSION, parse_eligibility
-from nlp_models.records import Criterion, criteria_to_document
-from trialmatch.errors import TrialmatchError
+from nlp_models.parser import parse_eligibility
+from nlp_models.version import PARSER_VERSION
+from trialmatch.core.criteria import (
+    UNPARSED_VERSION,
+    Criterion,
+    criteria_to_document,
+    criteria_version,
+)
+from trialmatch.core.errors import TrialmatchError
+from trialmatch.core.match import MatchResult
+from trialmatch.core.patient import PatientProfile
+from trialmatch.core.trial import MATCHABLE_STATUSES, Trial
 from trialmatch.steps import StepReport
 
 LOG = logging.getLogger(__name__)
@@ -185,10 +189,8 @@ def _parse_now(
 
 def _criteria_version(criteria: Sequence[Criterion] | None) -> str:
     if criteria is None:
-        return "unparsed"
-    document = criteria_to_document(list(criteria), PARSER_VERSION)
-    digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode("utf-8")).hexdigest()
-    return f"{PARSER_VERSION}:{digest[:16]}"
+        return UNPARSED_VERSION
+    return criteria_version(criteria_to_document(criteria, PARSER_VERSION))
 
 
 def _write_lists(

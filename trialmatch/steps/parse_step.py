@@ -28,7 +28,7 @@ from db.criteria import (
 from nlp_models.batch import Outcome, ParserPool, default_workers
 from nlp_models.parser import parse_eligibility
 from nlp_models.version import PARSER_VERSION
-from trialmatch.errors import CriteriaParseError, StorageError
+from trialmatch.core.errors import CriteriaParseError, StorageError
 from trialmatch.steps import StepReport
 
 LOG = logging.getLogger(__name__)

@@ -24,8 +24,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from tzlocal import get_localzone
 
-from trialmatch.errors import ConfigError
-from trialmatch.settings import Settings
+from trialmatch.core.errors import ConfigError
+from trialmatch.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -1,152 +1,33 @@
-"""The anonymised `PatientProfile` record (DESIGN.md format) and its validation.
+"""Input objects validated into `PatientProfile` records, each problem named by its field.
 
-A list field that is absent from the input (``conditions`` not given) is
-``None`` here: the fact is unknown and every criterion needing it is
-`unknown`. A list that is present, even empty, is the complete record of that
-kind (closed world): a condition or drug not in it is taken as absent.
-
-Beyond DESIGN.md a profile may carry ``lactating`` (bool) and ``allergies``
-(list of ``{"text": ...}``), since FHIR AllergyIntolerance is imported.
-A condition given only by an ICD-10-CM code gets its description as text.
+Lenient where people are ("F" is female, ``{"name": "lorazepam"}`` is a
+medication's text, a year alone is a date), strict where a wrong value would
+change a verdict (an age of 150, a dose below zero, an unknown field).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cached_property
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
-from matcher.dates import is_partial_date
-from matcher.icd import describe_code
-from trialmatch.errors import ProfileError, UnknownRecordVersion
-
-PROFILE_FORMAT_VERSION = 1
-SEXES = frozenset({"female", "male"})
-_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
-TOP_LEVEL_KEYS = frozenset(
-    {
-        "version",
-        "id",
-        "age",
-        "sex",
-        "pregnant",
-        "lactating",
-        "conditions",
-        "medications",
-        "past_medications",
-        "observations",
-        "allergies",
-        "location",
-        "max_travel_km",
-    }
+from trialmatch.core.dates import is_partial_date
+from trialmatch.core.errors import ProfileError, UnknownRecordVersion
+from trialmatch.core.patient import (
+    PROFILE_FORMAT_VERSION,
+    SEXES,
+    TOP_LEVEL_KEYS,
+    ConditionFact,
+    Location,
+    MedicationFact,
+    ObservationFact,
+    PastMedicationFact,
+    PatientProfile,
+    Sex,
 )
 
-
-@dataclass(frozen=True)
-class ConditionFact:
-    text: str
-    code: str | None = None
-    system: str | None = None
-    active: bool = True
-    since: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return _without_none(vars(self))
-
-
-@dataclass(frozen=True)
-class MedicationFact:
-    text: str
-    dose: float | None = None
-    unit: str | None = None
-    since: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return _without_none(vars(self))
-
-
-@dataclass(frozen=True)
-class PastMedicationFact:
-    text: str
-    until: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return _without_none(vars(self))
-
-
-@dataclass(frozen=True)
-class ObservationFact:
-    text: str
-    value: float
-    unit: str | None = None
-    date: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return _without_none(vars(self))
-
-
-@dataclass(frozen=True)
-class Location:
-    lat: float
-    lon: float
-
-    def __post_init__(self) -> None:
-        if not -90 <= self.lat <= 90 or not -180 <= self.lon <= 180:
-            raise ValueError("latitude must lie in -90..90 and longitude in -180..180")
-
-
-@dataclass(frozen=True)
-class PatientProfile:
-    id: str
-    age: float | None = None
-    sex: str | None = None
-    pregnant: bool | None = None
-    lactating: bool | None = None
-    conditions: tuple[ConditionFact, ...] | None = None
-    medications: tuple[MedicationFact, ...] | None = None
-    past_medications: tuple[PastMedicationFact, ...] | None = None
-    observations: tuple[ObservationFact, ...] | None = None
-    allergies: tuple[str, ...] | None = None
-    location: Location | None = None
-    max_travel_km: float | None = None
-
-    def __post_init__(self) -> None:
-        if not _ID_PATTERN.match(self.id):
-            raise ProfileError("expected a pseudonym of letters, digits, . _ : -", field="id")
-        if self.age is not None and not 0 <= self.age <= 130:
-            raise ProfileError("expected an age in years between 0 and 130", field="age")
-        if self.sex is not None and self.sex not in SEXES:
-            raise ProfileError("expected 'female' or 'male'", field="sex")
-        if self.sex == "male" and self.pregnant:
-            raise ProfileError("a male profile cannot be pregnant", field="pregnant")
-        if self.max_travel_km is not None and not self.max_travel_km >= 0:
-            raise ProfileError("expected a distance in km of 0 or more", field="max_travel_km")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The stored JSON, with its format version."""
-        data: dict[str, Any] = {"version": PROFILE_FORMAT_VERSION, "id": self.id}
-        for name in ("age", "sex", "pregnant", "lactating", "max_travel_km"):
-            if getattr(self, name) is not None:
-                data[name] = getattr(self, name)
-        for name in ("conditions", "medications", "past_medications", "observations"):
-            facts = getattr(self, name)
-            if facts is not None:
-                data[name] = [fact.to_dict() for fact in facts]
-        if self.allergies is not None:
-            data["allergies"] = [{"text": text} for text in self.allergies]
-        if self.location is not None:
-            data["location"] = {"lat": self.location.lat, "lon": self.location.lon}
-        return data
-
-    @cached_property
-    def content_hash(self) -> str:
-        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+# (code, system) -> the code's description, or None when the code is unknown
+CodeDescriber = Callable[[str, str | None], str | None]
 
 
 def profile_from_stored(data: Mapping[str, Any]) -> PatientProfile:
@@ -156,20 +37,29 @@ def profile_from_stored(data: Mapping[str, Any]) -> PatientProfile:
     return profile_from_dict(data)
 
 
-def profile_from_dict(data: Any, where: str = "") -> PatientProfile:
-    """Validate one input object; ProfileError names the field and what was expected."""
+def profile_from_dict(
+    data: Any, where: str = "", *, describe_code: CodeDescriber | None = None
+) -> PatientProfile:
+    """Validate one input object; ProfileError names the field and what was expected.
+
+    *describe_code* gives the text of a condition recorded only by its code
+    (the matcher passes the ICD-10-CM index); without it such a condition is refused.
+    """
     if not isinstance(data, Mapping):
         raise ProfileError("expected a JSON object", where=where)
-    reader = _Reader(data, where)
+    reader = _Reader(data, where, describe_code)
     return reader.profile()
 
 
 class _Reader:
     """Reads one profile object, each problem raised with its field path."""
 
-    def __init__(self, data: Mapping[str, Any], where: str) -> None:
+    def __init__(
+        self, data: Mapping[str, Any], where: str, describe_code: CodeDescriber | None
+    ) -> None:
         self.data = data
         self.where = where
+        self.describe_code = describe_code
 
     def fail(self, field_name: str, expected: str) -> ProfileError:
         return ProfileError(f"expected {expected}", field=field_name, where=self.where)
@@ -218,7 +108,7 @@ class _Reader:
             raise self.fail(name, "true or false")
         return value
 
-    def sex(self) -> str | None:
+    def sex(self) -> Sex | None:
         value = self.data.get("sex")
         if value is None:
             return None
@@ -226,7 +116,7 @@ class _Reader:
         spelled = {"f": "female", "m": "male"}.get(spelled, spelled)
         if spelled not in SEXES:
             raise self.fail("sex", "'female' or 'male'")
-        return spelled
+        return cast(Sex, spelled)
 
     def facts(self, name: str, read: Any) -> tuple[Any, ...] | None:
         items = self.data.get(name)
@@ -272,7 +162,7 @@ class _Reader:
         system = self.text(path, item, "system", required=False)
         text = self.text(path, item, "text", required=code is None)
         if text is None:
-            text = describe_code(str(code), system)
+            text = None if self.describe_code is None else self.describe_code(str(code), system)
             if text is None:
                 raise self.fail(f"{path}.code", "a known ICD-10-CM code, or a text")
         active = item.get("active", True)
@@ -328,7 +218,3 @@ class _Reader:
             return Location(lat=float(lat or 0.0), lon=float(lon or 0.0))
         except ValueError as exc:
             raise self.fail("location", str(exc)) from None
-
-
-def _without_none(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in values.items() if value is not None}

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, get_args
 
-from trialmatch.errors import UnknownRecordVersion
+from trialmatch.core.criteria import Category, Kind
+from trialmatch.core.errors import UnknownRecordVersion
 
 MATCH_FORMAT_VERSION = 1
 Status = Literal["met", "not_met", "unknown", "not_evaluable"]
-STATUSES: frozenset[str] = frozenset({"met", "not_met", "unknown", "not_evaluable"})
+STATUSES: frozenset[str] = frozenset(get_args(Status))
 Verdict = Literal["eligible", "possible", "ineligible"]
-VERDICTS: frozenset[str] = frozenset({"eligible", "possible", "ineligible"})
+VERDICTS: frozenset[str] = frozenset(get_args(Verdict))
 
 
 @dataclass(frozen=True)
@@ -20,11 +21,11 @@ class CriterionResult:
     """How one criterion fares for one patient, with the fact used or missing."""
 
     id: str
-    kind: str
+    kind: Kind
     text: str
     status: Status
     evidence: str
-    category: str = "other"
+    category: Category = "other"
     group: str | None = None
     question: str | None = None  # for the checklist, when status is unknown/not_evaluable
 
@@ -62,11 +63,11 @@ class CriterionResult:
     def from_dict(cls, data: Mapping[str, Any]) -> CriterionResult:
         return cls(
             id=str(data["id"]),
-            kind=str(data["kind"]),
+            kind=data["kind"],
             text=str(data["text"]),
             status=data["status"],
             evidence=str(data.get("evidence", "")),
-            category=str(data.get("category", "other")),
+            category=data.get("category", "other"),
             group=data.get("group"),
             question=data.get("question"),
         )

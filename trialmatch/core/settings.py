@@ -17,8 +17,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from trialmatch import __version__
-from trialmatch.errors import ConfigError
+from trialmatch.core import __version__
+from trialmatch.core.errors import ConfigError
 
 CTGOV_PUBLIC_API = "https://clinicaltrials.gov/api/v2"
 

@@ -1,15 +1,21 @@
-"""JSON for big pages, through orjson; the one definition of canonical JSON.
+"""JSON through orjson, the one definition of canonical JSON, and content hashes.
 
 A list page of 1,000 studies is about 30 MB; decoding it and re-encoding
 each study in canonical form (sorted keys, compact, UTF-8) for its content
 hash were most of a crawl's time. orjson does both several times faster and,
 for JSON-decoded data, writes the very bytes ``json.dumps(sort_keys=True,
 separators=(",", ":"), ensure_ascii=False)`` writes (a test checks this on
-every bundled record), so `Trial.content_hash` and the stored hash agree.
+every bundled record).
+
+Every content hash of the project (a trial's registry record, a criteria
+document, a patient profile) is `content_hash`: SHA-256 of the canonical
+bytes. Two documents equal as JSON have the same hash, whatever their key
+order.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -43,3 +49,13 @@ def dumps(document: Any) -> str:
     except TypeError:
         pass
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+
+
+def digest(data: bytes | str) -> str:
+    """SHA-256 of *data* (text as UTF-8), in hex."""
+    return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
+
+
+def content_hash(document: Any) -> str:
+    """The hash of a JSON document: `digest` of its canonical bytes."""
+    return digest(canonical_bytes(document))

@@ -1,18 +1,23 @@
-"""Typed records a registry source produces: `Trial` and its `Site`s."""
+"""Typed records a registry source produces: `Trial` and its `Site`s.
+
+``overall_status`` is the registry's own word (ClinicalTrials.gov's
+``RECRUITING``, ``NOT_YET_RECRUITING`` …); which statuses are crawled and
+matched is said here once.
+"""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
-from crawler import fastjson
+from trialmatch.core import canonical
 
+TrialSex = Literal["ALL", "FEMALE", "MALE"]
+SEXES: frozenset[str] = frozenset(get_args(TrialSex))
 # Statuses whose studies are offered to patients; ENROLLING_BY_INVITATION is
 # stored but never matched, since the sponsor picks who enrols.
 MATCHABLE_STATUSES = frozenset({"RECRUITING", "NOT_YET_RECRUITING"})
 CRAWLED_STATUSES = frozenset({"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION"})
-SEXES = frozenset({"ALL", "FEMALE", "MALE"})
 
 
 @dataclass(frozen=True, init=False)
@@ -84,7 +89,7 @@ class Trial:
     mesh_terms: tuple[str, ...] = ()
     phases: tuple[str, ...] = ()
     study_type: str | None = None
-    sex: str = "ALL"
+    sex: TrialSex = "ALL"
     minimum_age_years: float | None = None
     maximum_age_years: float | None = None
     healthy_volunteers: bool | None = None
@@ -110,4 +115,4 @@ class Trial:
     @property
     def content_hash(self) -> str:
         """Hash of the raw registry record: same record, same hash, no rewrite."""
-        return hashlib.sha256(fastjson.canonical_bytes(self.raw)).hexdigest()
+        return canonical.content_hash(self.raw)

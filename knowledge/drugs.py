@@ -1,4 +1,4 @@
-"""Drug names, drug classes and dose equivalence, from packaged data files.
+"""Drug names, drug classes and dose equivalence, from ``knowledge/data``.
 
 * Names are normalised through the drug dictionary of the
   ``drug-named-entity-recognition`` package (DrugBank/MeSH/NHS names, brand
