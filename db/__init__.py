@@ -1,7 +1,8 @@
 """The SQLite store: schema, migrations, reading and writing records.
 
-Knows nothing of parsing or matching rules. Records cross in and out as the
-typed values of the other packages; rows never leave this package.
+Knows nothing of parsing or matching rules, and imports only the core:
+records cross in and out as the typed values of `trialmatch.core`; rows
+never leave this package.
 """
 
 from __future__ import annotations

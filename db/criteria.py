@@ -11,8 +11,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from trialmatch.core import canonical
 from trialmatch.core.clock import utc_now
@@ -23,6 +22,9 @@ from trialmatch.core.criteria import (
     stored_criteria_version,
 )
 from trialmatch.core.errors import StorageError, TrialNotFound, UnknownRecordVersion
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from trialmatch.core import canonical
 from trialmatch.core.clock import utc_now
 from trialmatch.core.match import MatchResult, criteria_from_document
 from trialmatch.core.runs import MatchRunStatus
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,15 @@ list in its own order, each migration once, inside a transaction.
 from __future__ import annotations
 
 from collections.abc import Callable
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from db import schema_criteria, schema_matching, schema_trials
 from trialmatch.core.clock import utc_now
 
-Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
+if TYPE_CHECKING:
+    import sqlite_utils
+
+Migration = tuple[str, Callable[["sqlite_utils.Database"], None]]
 MIGRATIONS_TABLE = "_migrations"
 
 
@@ -25,6 +27,10 @@ def all_migrations() -> list[Migration]:
     if duplicates:
         raise RuntimeError(f"duplicate migration names: {', '.join(duplicates)}")
     return ordered
+
+
+def migration_names() -> list[str]:
+    return [name for name, _ in all_migrations()]
 
 
 def apply_migrations(database: sqlite_utils.Database) -> list[str]:

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from trialmatch.core import canonical
 from trialmatch.core.clock import utc_now
 from trialmatch.core.patient import PatientProfile
 from trialmatch.core.profile_reader import profile_from_stored
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 @dataclass

@@ -8,10 +8,9 @@ the cursor always agree.
 from __future__ import annotations
 
 import datetime as dt
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-import sqlite_utils
-
+from db.connection import rows
 from trialmatch.core import canonical
 from trialmatch.core.clock import utc_now
 from trialmatch.core.runs import (
@@ -25,6 +24,11 @@ from trialmatch.core.runs import (
     Trigger,
 )
 
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from db.connection import Readable
+
 EXCERPT_CHARS = 500
 
 
@@ -36,6 +40,7 @@ def start_crawl_run(
     query: dict[str, str],
     base_url: str,
 ) -> CrawlRun:
+
     row = {
         "registry": registry,
         "base_url": base_url,
@@ -135,12 +140,13 @@ def record_crawl_error(
         database.table("crawl_errors").insert(row)
 
 
-def crawl_errors(database: sqlite_utils.Database, run_id: int) -> list[CrawlError]:
-    rows = database.query(
+def crawl_errors(database: Readable, run_id: int) -> list[CrawlError]:
+    found = rows(
+        database,
         "SELECT run_id, url, error, excerpt, at FROM crawl_errors WHERE run_id = ? ORDER BY id",
         [run_id],
     )
-    return [CrawlError(**row) for row in rows]
+    return [CrawlError(**row) for row in found]
 
 
 def last_successful_crawl_start(
@@ -153,9 +159,9 @@ def last_successful_crawl_start(
     return dt.datetime.fromisoformat(row[0]) if row and row[0] else None
 
 
-def recent_crawl_runs(database: sqlite_utils.Database, limit: int = 10) -> list[CrawlRun]:
-    rows = database.query("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?", [limit])
-    return [CrawlRun.from_row(row) for row in rows]
+def recent_crawl_runs(database: Readable, limit: int = 10) -> list[CrawlRun]:
+    found = rows(database, "SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?", [limit])
+    return [CrawlRun.from_row(row) for row in found]
 
 
 # --- nightly runs ------------------------------------------------------------
@@ -183,6 +189,6 @@ def finish_nightly_run(
     return NightlyRun.from_row(database.table("nightly_runs").get(run_id))
 
 
-def recent_nightly_runs(database: sqlite_utils.Database, limit: int = 10) -> list[NightlyRun]:
-    rows = database.query("SELECT * FROM nightly_runs ORDER BY id DESC LIMIT ?", [limit])
-    return [NightlyRun.from_row(row) for row in rows]
+def recent_nightly_runs(database: Readable, limit: int = 10) -> list[NightlyRun]:
+    found = rows(database, "SELECT * FROM nightly_runs ORDER BY id DESC LIMIT ?", [limit])
+    return [NightlyRun.from_row(row) for row in found]

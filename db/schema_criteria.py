@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from db.migrations import Migration
 
 
 def _create_criteria(database: sqlite_utils.Database) -> None:
@@ -24,6 +27,6 @@ def _create_criteria(database: sqlite_utils.Database) -> None:
     database.table("criteria").create_index(["parser_version"])
 
 
-MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+MIGRATIONS: list[Migration] = [
     ("criteria_0001_initial", _create_criteria),
 ]

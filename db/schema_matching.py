@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from db.migrations import Migration
 
 
 def _create_patients(database: sqlite_utils.Database) -> None:
@@ -65,7 +68,7 @@ def _add_evaluated_on(database: sqlite_utils.Database) -> None:
     database.table("matches").add_column("evaluated_on", str)
 
 
-MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+MIGRATIONS: list[Migration] = [
     ("matching_0001_patients", _create_patients),
     ("matching_0002_matches_and_runs", _create_matches),
     ("matching_0003_evaluated_on", _add_evaluated_on),

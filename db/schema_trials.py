@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from db.migrations import Migration
 
 
 def _create_trials(database: sqlite_utils.Database) -> None:
@@ -136,7 +139,7 @@ def _add_skipped_count(database: sqlite_utils.Database) -> None:
     database.table("crawl_runs").create_index(["registry", "status"])
 
 
-MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+MIGRATIONS: list[Migration] = [
     ("trials_0001_trials_and_sites", _create_trials),
     ("trials_0002_crawl_runs", _create_crawl_tables),
     ("trials_0003_nightly_runs", _create_nightly_runs),

@@ -13,14 +13,15 @@ import itertools
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from trialmatch.core import canonical
 from trialmatch.core.clock import utc_now
 from trialmatch.core.errors import TrialNotFound, UnknownRecordVersion
 from trialmatch.core.trial import Site, Trial
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 RAW_FORMAT_VERSION = 1
 # Rows per multi-row INSERT: enough to amortise a statement; few enough that
@@ -49,6 +50,7 @@ def canonical_json(record: dict[str, Any]) -> str:
 def trial_to_row(
     trial: Trial, *, now: str, canonical_raw: str | None = None, content_hash: str | None = None
 ) -> dict[str, Any]:
+
     encoded = (canonical_json(trial.raw) if canonical_raw is None else canonical_raw).encode()
     content_hash = content_hash or canonical.digest(encoded)
     row = dict(zip(TRIAL_COLUMNS, _trial_values(trial, now, encoded, content_hash), strict=True))

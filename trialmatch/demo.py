@@ -60,11 +60,8 @@ def run_demo(
 
 
 def _write_synthetic_patients(settings: Settings, folder: Path, count: int) -> Path:
-    database = open_database(settings.db)
-    try:
+    with open_database(settings.db) as database:
         trials = list(iter_trials(database, MATCHABLE_STATUSES))
-    finally:
-        database.conn.close()
     profiles = generate_patients(trials, count, DEMO_SEED)
     path = folder / "synthetic_patients.jsonl"
     with path.open("w", encoding="utf-8") as handle:
@@ -77,11 +74,8 @@ def _import_patients(settings: Settings, path: Path) -> StepReport:
     from db.patients import store_patients
 
     result = load_files([path])
-    database = open_database(settings.db)
-    try:
+    with open_database(settings.db) as database:
         counts = store_patients(database, result.profiles, source=path.name)
-    finally:
-        database.conn.close()
     return StepReport(
         "patients",
         counts={"imported": counts.new + counts.changed, "refused": len(result.rejections)},

@@ -99,22 +99,16 @@ def _overall_status(report: NightlyReport) -> NightlyStatus:
 
 
 def _start(settings: Settings, trigger: Trigger) -> int:
-    database = open_database(settings.db)
-    try:
+    with open_database(settings.db) as database:
         return start_nightly_run(database, trigger)
-    finally:
-        database.close()
 
 
 def _finish(settings: Settings, report: NightlyReport) -> None:
     counts = {step.name: dict(step.counts) for step in report.steps}
-    database = open_database(settings.db)
-    try:
+    with open_database(settings.db) as database:
         finish_nightly_run(
             database, report.run_id, status=report.status, counts=counts, errors=report.errors
         )
-    finally:
-        database.close()
 
 
 def scheduled_nightly(db_path: str, config_overrides: dict[str, str] | None = None) -> None:

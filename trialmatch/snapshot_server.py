@@ -4,11 +4,10 @@ Serves a list of study records at ``/api/v2/studies`` (``pageSize``,
 ``pageToken``/``nextPageToken``, ``countTotal``, ``filter.overallStatus``,
 ``filter.advanced=AREA[LastUpdatePostDate]RANGE[from,to]``), one study at
 ``/api/v2/studies/{nctId}``, and ``/robots.txt``. The demo crawls the bundled
-snapshot through it, the tests script faults into it, the benchmark feeds it
-ten thousand studies.
+snapshot through it and the benchmark feeds it ten thousand studies; the
+tests replay recorded responses through it and, by overriding `respond`
+(``tests/support/faulty_server.py``), script faults into it.
 
-Faults are scripted per path: each request to that path takes the next
-entry of its script (``None`` serves normally) until the script runs out.
 Page tokens carry a fingerprint of the query, so a client that changes its
 query between pages gets a 400, as from the real API.
 """
@@ -16,18 +15,18 @@ query between pages gets a 400, as from the real API.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import logging
 import re
 import threading
-from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from trialmatch.core import canonical
 
 log = logging.getLogger(__name__)
 
@@ -35,24 +34,6 @@ API_PREFIX = "/api/v2"
 JSON_TYPE = "application/json"
 ALLOW_ALL_ROBOTS = "User-agent: *\nAllow: /\n"
 _RANGE = re.compile(r"^AREA\[LastUpdatePostDate\]RANGE\[([^,\]]+),\s*([^\]]+)\]$")
-
-
-@dataclass(frozen=True)
-class Fault:
-    """One scripted misbehaviour: ``status``, ``truncate``, ``stall`` or ``invalid_json``."""
-
-    kind: str
-    status: int = 503
-    retry_after: str | None = None
-    seconds: float = 0.0
-
-    @classmethod
-    def http(cls, status: int, retry_after: str | None = None) -> Fault:
-        return cls("status", status=status, retry_after=retry_after)
-
-    @classmethod
-    def stall(cls, seconds: float) -> Fault:
-        return cls("stall", seconds=seconds)
 
 
 @dataclass(frozen=True)
@@ -76,10 +57,6 @@ class StudyEntry:
         )
 
 
-TRUNCATE = Fault("truncate")
-INVALID_JSON = Fault("invalid_json")
-
-
 class SnapshotServer:
     """Start with ``with SnapshotServer(studies) as server:``; crawl ``server.base_url``."""
 
@@ -88,19 +65,15 @@ class SnapshotServer:
         studies: Iterable[Mapping[str, Any]] = (),
         *,
         robots_txt: str = ALLOW_ALL_ROBOTS,
-        page_delay: float = 0.0,
         max_page_size: int = 1000,
     ) -> None:
         self.robots_txt = robots_txt
-        self.page_delay = page_delay
         self.max_page_size = max_page_size
-        self.requests: list[tuple[str, dict[str, str]]] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._scripts: dict[str, deque[Fault | None]] = {}
         self._entries: dict[str, StudyEntry] = {}
         self.set_studies(studies)
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), SnapshotHandler)
         self._httpd.daemon_threads = True
         self._httpd.block_on_close = False
         self._httpd.snapshot = self  # type: ignore[attr-defined]
@@ -161,31 +134,6 @@ class SnapshotServer:
             self._entries[entry.nct_id] = entry
             self._entries = dict(sorted(self._entries.items()))
 
-    def script(self, path: str, faults: Sequence[Fault | None]) -> None:
-        """The next requests to *path* (``/api/v2/studies``, ``/robots.txt``…) misbehave so."""
-        with self._lock:
-            self._scripts[path] = deque(faults)
-
-    def reset(self, studies: Iterable[Mapping[str, Any]] = ()) -> None:
-        """Back to a clean state: these studies, no faults, no delay, robots allowing all."""
-        self.set_studies(studies)
-        with self._lock:
-            self._scripts.clear()
-            self.requests.clear()
-        self.robots_txt = ALLOW_ALL_ROBOTS
-        self.page_delay = 0.0
-        self.max_page_size = 1000
-
-    def requests_to(self, path: str) -> list[dict[str, str]]:
-        with self._lock:
-            return [query for seen, query in self.requests if seen == path]
-
-    def next_fault(self, path: str, query: dict[str, str]) -> Fault | None:
-        with self._lock:
-            self.requests.append((path, query))
-            script = self._scripts.get(path)
-            return script.popleft() if script else None
-
     def list_page(self, query: dict[str, str]) -> tuple[int, bytes]:
         with self._lock:
             entries = list(self._entries.values())
@@ -212,12 +160,29 @@ class SnapshotServer:
             return 404, _encode({"error": f"study {nct_id} not found"})
         return 200, entry.body
 
+    def route(self, path: str, query: dict[str, str]) -> Reply:
+        """What the registry would answer to GET *path* with *query*."""
+        if path == "/robots.txt":
+            return Reply(200, self.robots_txt.encode(), "text/plain; charset=utf-8")
+        if path == f"{API_PREFIX}/studies":
+            return Reply(*self.list_page(query))
+        prefix = f"{API_PREFIX}/studies/"
+        if path.startswith(prefix) and "/" not in path[len(prefix) :]:
+            return Reply(*self.one_study(path[len(prefix) :]))
+        return json_reply(404, {"error": f"no route {path}"})
+
+    def respond(
+        self, handler: SnapshotHandler, path: str, query: dict[str, str], reply: Reply
+    ) -> None:
+        """Send *reply*; a test server overrides this to misbehave."""
+        handler.send(reply)
+
     def wait(self, seconds: float) -> None:
         """Sleep, but wake up when the server closes, so stalls never outlive it."""
         self._stopping.wait(seconds)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class SnapshotHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "trialmatch-snapshot/1"
     # Headers and body go out in two writes; with Nagle on, each response
@@ -234,54 +199,36 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
         query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-        fault = self.snapshot.next_fault(parts.path, query)
-        status, body, content_type = self._route(parts.path, query)
+        reply = self.snapshot.route(parts.path, query)
         try:
-            self._respond(status, body, content_type, fault)
+            self.snapshot.respond(self, parts.path, query, reply)
         except (BrokenPipeError, ConnectionResetError):
             log.debug("client went away from %s", self.path)
 
-    def _route(self, path: str, query: dict[str, str]) -> tuple[int, bytes, str]:
-        if path == "/robots.txt":
-            return 200, self.snapshot.robots_txt.encode(), "text/plain; charset=utf-8"
-        if path == f"{API_PREFIX}/studies":
-            if self.snapshot.page_delay:
-                self.snapshot.wait(self.snapshot.page_delay)
-            return (*self.snapshot.list_page(query), JSON_TYPE)
-        prefix = f"{API_PREFIX}/studies/"
-        if path.startswith(prefix) and "/" not in path[len(prefix) :]:
-            return (*self.snapshot.one_study(path[len(prefix) :]), JSON_TYPE)
-        return _json(404, {"error": f"no route {path}"})
-
-    def _respond(self, status: int, body: bytes, content_type: str, fault: Fault | None) -> None:
-        if fault is not None and fault.kind == "stall":
-            self.snapshot.wait(fault.seconds)
-        if fault is not None and fault.kind == "status":
-            status, body, content_type = _json(fault.status, {"error": "scripted fault"})
-        if fault is not None and fault.kind == "invalid_json":
-            body = body[: len(body) // 2] + b"}{ not json"
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        if fault is not None and fault.retry_after is not None:
-            self.send_header("Retry-After", fault.retry_after)
-        if fault is not None and fault.kind == "truncate":
-            # Promise the whole body, send half, hang up: a cut-short download.
-            self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(body[: len(body) // 2])
-            self.close_connection = True
-            return
+    def send(self, reply: Reply, headers: Mapping[str, str] | None = None) -> None:
+        """Write *reply* whole, with any extra *headers*."""
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(body)
+        self.wfile.write(reply.body)
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes
+    content_type: str = JSON_TYPE
 
 
 def _encode(document: Any) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _json(status: int, document: Any) -> tuple[int, bytes, str]:
-    return status, _encode(document), JSON_TYPE
+def json_reply(status: int, document: Any) -> Reply:
+    return Reply(status, _encode(document))
 
 
 def _select(entries: list[StudyEntry], query: dict[str, str]) -> list[StudyEntry]:
@@ -306,7 +253,7 @@ def _date_range(expression: str | None) -> tuple[str, str]:
 
 def _fingerprint(query: dict[str, str]) -> str:
     kept = sorted((key, value) for key, value in query.items() if key != "pageToken")
-    return hashlib.sha256(json.dumps(kept).encode()).hexdigest()[:12]
+    return canonical.content_hash(kept)[:12]
 
 
 def _token(offset: int, fingerprint: str) -> str:

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 import sqlite_utils
 from crawl_testing import FIXTURES, Study, nct_id, status_of
+from support.faulty_server import FaultyServer
 
 from db import open_database
 from trialmatch.core.settings import Settings
 from trialmatch.core.trial import CRAWLED_STATUSES
 from trialmatch.demo_data.ctgov import load_snapshot_studies
-from trialmatch.snapshot_server import SnapshotServer
 
 
 @pytest.fixture(scope="session")
@@ -31,20 +31,20 @@ def crawlable_ids(snapshot_studies: list[Study]) -> set[str]:
 
 
 @pytest.fixture(scope="session")
-def session_server() -> Iterator[SnapshotServer]:
-    with SnapshotServer() as server:
+def session_server() -> Iterator[FaultyServer]:
+    with FaultyServer() as server:
         yield server
 
 
 @pytest.fixture
-def server(session_server: SnapshotServer, snapshot_studies: list[Study]) -> SnapshotServer:
+def server(session_server: FaultyServer, snapshot_studies: list[Study]) -> FaultyServer:
     """The session's server, reset to the snapshot with no faults for this test."""
     session_server.reset(snapshot_studies)  # tests change copies, never these dicts
     return session_server
 
 
 @pytest.fixture
-def settings(tmp_path: Path, server: SnapshotServer) -> Settings:
+def settings(tmp_path: Path, server: FaultyServer) -> Settings:
     """Polite in shape, quick in numbers: every wait is a few milliseconds."""
     return Settings(
         db=tmp_path / "trialmatch.db",

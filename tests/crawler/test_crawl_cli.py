@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from crawl_testing import stored_ids
+from support.faulty_server import FaultyServer
 from typer.testing import CliRunner
 
 from db.locks import exclusive_lock
 from trialmatch.cli import app
 from trialmatch.core.settings import Settings
-from trialmatch.snapshot_server import SnapshotServer
 from trialmatch.steps import StepReport, match_step, parse_step
 
 
@@ -41,7 +41,7 @@ def invoke(*args: str) -> tuple[int, str, str]:
 @pytest.mark.usefixtures("cli_environment")
 def test_crawl_from_a_base_url_as_json(
     settings: Settings,
-    server: SnapshotServer,
+    server: FaultyServer,
     database: sqlite_utils.Database,
     crawlable_ids: set[str],
 ) -> None:
@@ -98,7 +98,7 @@ def test_crawl_errors_are_one_clean_line(
 
 
 @pytest.mark.usefixtures("cli_environment")
-def test_a_failed_crawl_exits_non_zero(settings: Settings, server: SnapshotServer) -> None:
+def test_a_failed_crawl_exits_non_zero(settings: Settings, server: FaultyServer) -> None:
     server.robots_txt = "User-agent: *\nDisallow: /\n"
 
     code, out, _ = invoke("crawl", "--db", str(settings.db), "--quiet")
@@ -108,7 +108,7 @@ def test_a_failed_crawl_exits_non_zero(settings: Settings, server: SnapshotServe
 
 @pytest.mark.usefixtures("cli_environment")
 def test_nightly_then_runs_lists_counts_and_errors(
-    settings: Settings, server: SnapshotServer, crawlable_ids: set[str]
+    settings: Settings, server: FaultyServer, crawlable_ids: set[str]
 ) -> None:
     code, out, err = invoke("nightly", "--db", str(settings.db), "--json")
     assert code == 0, err

@@ -10,6 +10,7 @@ import httpx
 import pytest
 import sqlite_utils
 from crawl_testing import crawl_with, stored_ids
+from support.faulty_server import INVALID_JSON, TRUNCATE, Fault, FaultyServer
 
 from crawler.client import build_client
 from crawler.polite import MAX_RETRY_AFTER_SECONDS, PoliteFetcher, parse_retry_after
@@ -17,14 +18,13 @@ from crawler.sources import ctgov
 from db.runs import crawl_errors
 from trialmatch.core.errors import FetchError, RobotsDisallowed, UnsupportedFormat
 from trialmatch.core.settings import Settings
-from trialmatch.snapshot_server import INVALID_JSON, TRUNCATE, Fault, SnapshotServer
 
 STUDIES = "/api/v2/studies"
 
 
 def test_429_waits_as_long_as_retry_after_asks(
     settings: Settings,
-    server: SnapshotServer,
+    server: FaultyServer,
     database: sqlite_utils.Database,
     crawlable_ids: set[str],
 ) -> None:
@@ -41,7 +41,7 @@ def test_429_waits_as_long_as_retry_after_asks(
 
 
 def test_retry_after_beyond_a_quarter_hour_gives_up(
-    settings: Settings, server: SnapshotServer
+    settings: Settings, server: FaultyServer
 ) -> None:
     server.script(STUDIES, [Fault.http(429, retry_after=str(int(MAX_RETRY_AFTER_SECONDS) + 1))])
 
@@ -56,7 +56,7 @@ def test_retry_after_beyond_a_quarter_hour_gives_up(
 )
 def test_transient_fault_on_a_page_is_retried_and_nothing_is_lost(
     settings: Settings,
-    server: SnapshotServer,
+    server: FaultyServer,
     database: sqlite_utils.Database,
     crawlable_ids: set[str],
     fault: Fault,
@@ -73,7 +73,7 @@ def test_transient_fault_on_a_page_is_retried_and_nothing_is_lost(
 
 def test_a_stall_longer_than_the_timeout_is_retried(
     settings: Settings,
-    server: SnapshotServer,
+    server: FaultyServer,
     database: sqlite_utils.Database,
     crawlable_ids: set[str],
 ) -> None:
@@ -87,7 +87,7 @@ def test_a_stall_longer_than_the_timeout_is_retried(
 
 def test_a_page_that_stays_bad_is_recorded_and_the_next_crawl_resumes_there(
     settings: Settings,
-    server: SnapshotServer,
+    server: FaultyServer,
     database: sqlite_utils.Database,
     crawlable_ids: set[str],
 ) -> None:
@@ -113,7 +113,7 @@ def test_a_page_that_stays_bad_is_recorded_and_the_next_crawl_resumes_there(
 
 
 def test_503_for_good_fails_the_run_with_its_status(
-    settings: Settings, server: SnapshotServer, database: sqlite_utils.Database
+    settings: Settings, server: FaultyServer, database: sqlite_utils.Database
 ) -> None:
     server.script(STUDIES, [Fault.http(503)] * (settings.max_retries + 1))
 
@@ -125,7 +125,7 @@ def test_503_for_good_fails_the_run_with_its_status(
     assert len(server.requests_to(STUDIES)) == settings.max_retries + 1
 
 
-def test_a_404_is_not_retried(settings: Settings, server: SnapshotServer) -> None:
+def test_a_404_is_not_retried(settings: Settings, server: FaultyServer) -> None:
     with build_client(settings) as client, pytest.raises(FetchError) as raised:
         PoliteFetcher(client, settings).fetch(server.base_url + "/nowhere", {}, lambda b, u: b)
 
@@ -134,7 +134,7 @@ def test_a_404_is_not_retried(settings: Settings, server: SnapshotServer) -> Non
 
 
 def test_robots_txt_that_disallows_stops_the_crawl_before_any_request(
-    settings: Settings, server: SnapshotServer, database: sqlite_utils.Database
+    settings: Settings, server: FaultyServer, database: sqlite_utils.Database
 ) -> None:
     server.robots_txt = "User-agent: trialmatch\nDisallow: /api/\n"
 
@@ -148,7 +148,7 @@ def test_robots_txt_that_disallows_stops_the_crawl_before_any_request(
 
 def test_robots_txt_for_other_agents_does_not_stop_us(
     settings: Settings,
-    server: SnapshotServer,
+    server: FaultyServer,
     crawlable_ids: set[str],
     database: sqlite_utils.Database,
 ) -> None:
@@ -158,7 +158,7 @@ def test_robots_txt_for_other_agents_does_not_stop_us(
     assert stored_ids(database) == crawlable_ids
 
 
-def test_robots_crawl_delay_spaces_the_requests(settings: Settings, server: SnapshotServer) -> None:
+def test_robots_crawl_delay_spaces_the_requests(settings: Settings, server: FaultyServer) -> None:
     server.robots_txt = "User-agent: *\nCrawl-delay: 3\n"
     sleeps: list[float] = []
 
@@ -168,7 +168,7 @@ def test_robots_crawl_delay_spaces_the_requests(settings: Settings, server: Snap
     assert len(spacing) == run.pages  # robots.txt, then each page, each 3 s apart
 
 
-def test_configured_delay_spaces_the_requests(settings: Settings, server: SnapshotServer) -> None:
+def test_configured_delay_spaces_the_requests(settings: Settings, server: FaultyServer) -> None:
     sleeps: list[float] = []
 
     run = crawl_with(dataclasses.replace(settings, request_delay=5.0), sleeps=sleeps)
@@ -177,7 +177,7 @@ def test_configured_delay_spaces_the_requests(settings: Settings, server: Snapsh
 
 
 def test_unreachable_robots_txt_means_disallow_all(
-    settings: Settings, server: SnapshotServer
+    settings: Settings, server: FaultyServer
 ) -> None:
     server.script("/robots.txt", [Fault.http(503)] * (settings.max_retries + 1))
 
@@ -186,7 +186,7 @@ def test_unreachable_robots_txt_means_disallow_all(
         fetcher.fetch(server.base_url + "/studies", {}, lambda b, u: b)
 
 
-def test_missing_robots_txt_allows_everything(settings: Settings, server: SnapshotServer) -> None:
+def test_missing_robots_txt_allows_everything(settings: Settings, server: FaultyServer) -> None:
     server.script("/robots.txt", [Fault.http(404)])
 
     with build_client(settings) as client:
@@ -198,7 +198,7 @@ def test_missing_robots_txt_allows_everything(settings: Settings, server: Snapsh
 
 
 def test_robots_can_be_switched_off_for_a_benchmark(
-    settings: Settings, server: SnapshotServer
+    settings: Settings, server: FaultyServer
 ) -> None:
     crawl_with(dataclasses.replace(settings, obey_robots=False))
 

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 import sqlite_utils
 from crawl_testing import Study, crawl_with, nct_id, status_of, stored_ids, table_rows, with_status
+from support.faulty_server import FaultyServer
 
 from crawler.client import build_client
 from crawler.crawl import crawl_one_study
@@ -17,7 +18,6 @@ from db.trials import get_trial, iter_trials
 from trialmatch.core.errors import FetchError
 from trialmatch.core.settings import Settings
 from trialmatch.core.trial import MATCHABLE_STATUSES
-from trialmatch.snapshot_server import SnapshotServer
 
 STUDIES = "/api/v2/studies"
 TODAY = dt.date.today().isoformat()
@@ -29,7 +29,7 @@ def _without_token(query: dict[str, str]) -> dict[str, str]:
 
 def test_full_crawl_follows_every_page_with_the_same_query(
     settings: Settings,
-    server: SnapshotServer,
+    server: FaultyServer,
     database: sqlite_utils.Database,
     crawlable_ids: set[str],
 ) -> None:
@@ -52,7 +52,7 @@ def test_full_crawl_follows_every_page_with_the_same_query(
 
 def test_pages_shorter_than_asked_are_followed_to_the_end(
     settings: Settings,
-    server: SnapshotServer,
+    server: FaultyServer,
     database: sqlite_utils.Database,
     crawlable_ids: set[str],
 ) -> None:
@@ -68,7 +68,7 @@ def test_pages_shorter_than_asked_are_followed_to_the_end(
 
 def test_enrolling_by_invitation_is_stored_but_not_matchable(
     settings: Settings,
-    server: SnapshotServer,
+    server: FaultyServer,
     database: sqlite_utils.Database,
     snapshot_studies: list[Study],
 ) -> None:
@@ -85,7 +85,7 @@ def test_enrolling_by_invitation_is_stored_but_not_matchable(
 
 def test_incremental_crawl_brings_a_closure_and_skips_unknown_closed_studies(
     settings: Settings,
-    server: SnapshotServer,
+    server: FaultyServer,
     database: sqlite_utils.Database,
     snapshot_studies: list[Study],
 ) -> None:
@@ -114,7 +114,7 @@ def test_incremental_crawl_brings_a_closure_and_skips_unknown_closed_studies(
 
 def test_incremental_crawl_from_a_given_date(
     settings: Settings,
-    server: SnapshotServer,
+    server: FaultyServer,
     database: sqlite_utils.Database,
     snapshot_studies: list[Study],
 ) -> None:
@@ -133,7 +133,7 @@ def test_incremental_crawl_from_a_given_date(
 
 
 def test_second_crawl_with_nothing_new_writes_only_its_run_record(
-    settings: Settings, server: SnapshotServer, database: sqlite_utils.Database
+    settings: Settings, server: FaultyServer, database: sqlite_utils.Database
 ) -> None:
     crawl_with(settings)
     before = {table: table_rows(database, table) for table in ("trials", "sites", "crawl_errors")}
@@ -153,7 +153,7 @@ def test_second_crawl_with_nothing_new_writes_only_its_run_record(
 
 def test_a_bad_record_is_recorded_and_the_page_goes_on(
     settings: Settings,
-    server: SnapshotServer,
+    server: FaultyServer,
     database: sqlite_utils.Database,
     snapshot_studies: list[Study],
     crawlable_ids: set[str],

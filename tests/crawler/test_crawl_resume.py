@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from crawl_testing import crawl_with, stored_ids
+from support.faulty_server import FaultyServer
 
 from crawler.sources import ctgov
 from db.runs import checkpoint_page, get_crawl_run, start_crawl_run
 from trialmatch.core.runs import PageCounts
 from trialmatch.core.settings import Settings
-from trialmatch.snapshot_server import SnapshotServer
 
 CLI = [sys.executable, "-c", "from trialmatch.cli import main; main()"]
 
@@ -70,7 +70,7 @@ def _kill_after_first_checkpoint(process: subprocess.Popen[bytes], db_path: Path
 
 def test_killed_crawl_resumes_from_its_checkpoint(
     settings: Settings,
-    server: SnapshotServer,
+    server: FaultyServer,
     database: sqlite_utils.Database,
     crawlable_ids: set[str],
     tmp_path: Path,
@@ -101,7 +101,7 @@ def test_killed_crawl_resumes_from_its_checkpoint(
 
 
 def test_a_different_query_abandons_the_interrupted_run(
-    settings: Settings, server: SnapshotServer, database: sqlite_utils.Database
+    settings: Settings, server: FaultyServer, database: sqlite_utils.Database
 ) -> None:
     stale = start_crawl_run(
         database,

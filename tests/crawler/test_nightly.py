@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 from crawl_testing import stored_ids
+from support.faulty_server import FaultyServer
 
 from db import runs
 from db.locks import exclusive_lock
@@ -21,7 +22,6 @@ from db.runs import recent_crawl_runs, recent_nightly_runs
 from trialmatch import nightly
 from trialmatch.core.errors import RunLocked
 from trialmatch.core.settings import Settings
-from trialmatch.snapshot_server import SnapshotServer
 from trialmatch.steps import StepReport, match_step, parse_step
 
 
@@ -91,7 +91,7 @@ def test_a_step_that_raises_is_recorded_and_the_next_steps_still_run(
 
 def test_a_failed_crawl_is_recorded_and_parse_and_match_still_run(
     settings: Settings,
-    server: SnapshotServer,
+    server: FaultyServer,
     database: sqlite_utils.Database,
     steps_called: list[str],
 ) -> None:
@@ -167,7 +167,7 @@ def test_a_stop_request_interrupts_at_a_page_boundary(
 
 def test_the_scheduled_job_takes_only_primitives(
     settings: Settings,
-    server: SnapshotServer,
+    server: FaultyServer,
     database: sqlite_utils.Database,
     steps_called: list[str],
     monkeypatch: pytest.MonkeyPatch,

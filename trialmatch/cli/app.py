@@ -10,14 +10,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from trialmatch.core.errors import TrialmatchError
 from trialmatch.core.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 app = typer.Typer(
     name="trialmatch",
@@ -25,8 +28,25 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # plain click help: rich's help renderer costs a tenth of a second at every start
+    rich_markup_mode=None,
 )
-console = Console(stderr=True)
+
+
+@cache
+def stdout() -> Console:
+    """The console commands print their results on (rich, imported when first printed)."""
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+@cache
+def stderr() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
 
 DbOption = Annotated[
     Path | None,
@@ -51,10 +71,10 @@ def reporting_errors() -> Iterator[None]:
     try:
         yield
     except TrialmatchError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        stderr().print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(code=1) from exc
     except KeyboardInterrupt as exc:
-        console.print("interrupted", highlight=False)
+        stderr().print("interrupted", highlight=False)
         raise typer.Exit(code=130) from exc
 
 

@@ -7,7 +7,6 @@ import json
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from trialmatch.cli.app import (
     DbOption,
@@ -16,9 +15,8 @@ from trialmatch.cli.app import (
     app,
     reporting_errors,
     settings_for,
+    stdout,
 )
-
-stdout = Console(soft_wrap=True)
 
 SinceOption = Annotated[
     str | None,
@@ -85,7 +83,7 @@ def crawl(
     if as_json:
         _print_json(run.to_json())
     elif not quiet:
-        stdout.print(_crawl_summary(run.to_json()), highlight=False)
+        stdout().print(_crawl_summary(run.to_json()), highlight=False)
     if run.status != "succeeded":
         raise typer.Exit(code=1)
 
@@ -94,7 +92,7 @@ def _report_study(trial_id: str, status: str | None, *, quiet: bool, as_json: bo
     if as_json:
         _print_json({"trial_id": trial_id, "overall_status": status})
     elif not quiet:
-        stdout.print(f"stored {trial_id} ({status})", highlight=False)
+        stdout().print(f"stored {trial_id} ({status})", highlight=False)
 
 
 def _crawl_summary(run: dict[str, Any]) -> str:
@@ -133,10 +131,10 @@ def nightly(
         )
     elif not quiet:
         for step in report.steps:
-            stdout.print(f"{step.name}: {_counts_text(step.counts)}", highlight=False)
+            stdout().print(f"{step.name}: {_counts_text(step.counts)}", highlight=False)
         for error in report.errors:
-            stdout.print(f"[red]error[/red] {error}", highlight=False)
-        stdout.print(f"nightly run {report.run_id} {report.status}", highlight=False)
+            stdout().print(f"[red]error[/red] {error}", highlight=False)
+        stdout().print(f"nightly run {report.run_id} {report.status}", highlight=False)
     if report.status != "succeeded":
         raise typer.Exit(code=1)
 
@@ -164,7 +162,7 @@ def schedule(
         settings = settings_for(db=db)
 
         def announce() -> None:
-            stdout.print(
+            stdout().print(
                 f"nightly run scheduled ({cron or settings.schedule_cron}); "
                 f"next at {next_run_time(settings, cron=cron)}. Ctrl-C stops.",
                 highlight=False,
@@ -172,7 +170,7 @@ def schedule(
             )
 
         run_schedule(settings, cron=cron, on_started=announce, on_stop=stop_requested.set)
-    stdout.print("scheduler stopped", highlight=False)
+    stdout().print("scheduler stopped", highlight=False)
 
 
 @app.command()
@@ -185,23 +183,19 @@ def runs(
 
     Example: trialmatch runs --limit 5 --json
     """
-    from db import open_database
+    from db.connection import reading
     from db.runs import crawl_errors, recent_crawl_runs, recent_nightly_runs
 
-    with reporting_errors():
-        database = open_database(settings_for(db=db).db)
-        try:
-            nightly_runs = [run.to_json() for run in recent_nightly_runs(database, limit)]
-            crawl_runs = [run.to_json() for run in recent_crawl_runs(database, limit)]
-            for run in crawl_runs:
-                run["errors"] = [vars(error) for error in crawl_errors(database, run["id"])]
-        finally:
-            database.close()
+    with reporting_errors(), reading(settings_for(db=db).db) as database:
+        nightly_runs = [run.to_json() for run in recent_nightly_runs(database, limit)]
+        crawl_runs = [run.to_json() for run in recent_crawl_runs(database, limit)]
+        for run in crawl_runs:
+            run["errors"] = [vars(error) for error in crawl_errors(database, run["id"])]
     if as_json:
         _print_json({"nightly_runs": nightly_runs, "crawl_runs": crawl_runs})
         return
     for line in _runs_listing(nightly_runs, crawl_runs):
-        stdout.print(line, highlight=False, markup=False)
+        typer.echo(line)
 
 
 def _counts_text(counts: dict[str, int]) -> str:

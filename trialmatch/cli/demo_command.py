@@ -6,12 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from trialmatch.cli.app import QuietOption, app, reporting_errors, settings_for
-from trialmatch.demo import run_demo
-
-stdout = Console(highlight=False, soft_wrap=True)
+from trialmatch.cli.app import QuietOption, app, reporting_errors, settings_for, stdout
 
 
 @app.command("demo")
@@ -30,14 +26,16 @@ def demo(
 
     Example: trialmatch demo --folder var/demo --patients 300
     """
+    from trialmatch.demo import run_demo
+
     with reporting_errors():
         report = run_demo(settings_for(), folder, patients=patients, quiet=quiet)
     for step in report.steps:
         counts = ", ".join(f"{name} {value}" for name, value in step.counts.items())
-        stdout.print(
+        stdout().print(
             f"{step.name}: {counts}" + (f" ({len(step.errors)} errors)" if step.errors else "")
         )
-    stdout.print(f"synthetic patients: {report.patients_file}")
-    stdout.print("referral lists:")
+    stdout().print(f"synthetic patients: {report.patients_file}")
+    stdout().print("referral lists:")
     for path in report.referral_files:
-        stdout.print(f"  {path}")
+        stdout().print(f"  {path}")

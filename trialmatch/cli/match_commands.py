@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
-from db.connection import open_database
-from db.patients import store_patients
-from matcher.loaders import ImportResult, load_files
-from trialmatch.cli.app import DbOption, JsonOption, app, reporting_errors, settings_for
-from trialmatch.steps.match_step import run_match_step
+from trialmatch.cli.app import DbOption, JsonOption, app, reporting_errors, settings_for, stdout
+
+if TYPE_CHECKING:
+    from matcher.loaders import ImportResult
 
 patients_app = typer.Typer(
     name="patients",
@@ -21,7 +19,6 @@ patients_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(patients_app, name="patients")
-stdout = Console(highlight=False, soft_wrap=True)
 
 
 @patients_app.command("import")
@@ -41,11 +38,15 @@ def import_patients(
 
     Example: trialmatch patients import patients.json more.csv bundle.json --db var/trialmatch.db
     """
+    from db.connection import open_database
+    from db.patients import store_patients
+    from matcher.loaders import load_files
+
     with reporting_errors():
         settings = settings_for(db=db)
         result = load_files(files)
-        database = open_database(settings.db)
-        counts = store_patients(database, result.profiles, source=", ".join(map(str, files)))
+        with open_database(settings.db) as database:
+            counts = store_patients(database, result.profiles, source=", ".join(map(str, files)))
         _print_import(result, counts.new, counts.changed, as_json)
 
 
@@ -60,16 +61,16 @@ def _print_import(result: ImportResult, new: int, changed: int, as_json: bool) -
             "refused": [item.describe() for item in refused],
             "invalid": [item.describe() for item in invalid],
         }
-        stdout.print_json(json.dumps(summary))
+        stdout().print_json(json.dumps(summary))
         return
-    stdout.print(
+    stdout().print(
         f"imported {len(result.profiles)} profiles ({new} new, {changed} changed), "
         f"refused {len(refused)} carrying an identifier, {len(invalid)} invalid"
     )
     for item in refused:
-        stdout.print(f"  refused: {item.describe()}")
+        stdout().print(f"  refused: {item.describe()}")
     for item in invalid:
-        stdout.print(f"  invalid: {item.describe()}")
+        stdout().print(f"  invalid: {item.describe()}")
 
 
 @app.command("match")
@@ -88,19 +89,21 @@ def match(
 
     Example: trialmatch match --db var/trialmatch.db --out var/referrals
     """
+    from trialmatch.steps.match_step import run_match_step
+
     with reporting_errors():
         settings = settings_for(db=db, out_dir=out)
         report = run_match_step(settings.db, settings.out_dir)
         if as_json:
-            stdout.print_json(json.dumps({"counts": report.counts, "errors": report.errors}))
+            stdout().print_json(json.dumps({"counts": report.counts, "errors": report.errors}))
             return
         counts = report.counts
-        stdout.print(
+        stdout().print(
             f"{counts.get('listed', 0)} pairs listed ({counts.get('new', 0)} new): "
             f"{counts.get('eligible', 0)} eligible, {counts.get('possible', 0)} possible; "
             f"{counts.get('evaluated', 0)} pairs evaluated, {counts.get('unchanged', 0)} unchanged"
         )
         for name in ("referrals.csv", "referrals.json", "referrals.html"):
-            stdout.print(f"  {settings.out_dir / name}")
+            stdout().print(f"  {settings.out_dir / name}")
         for error in report.errors:
-            stdout.print(f"  warning: {error}")
+            stdout().print(f"  warning: {error}")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from trialmatch.cli.app import (
     DbOption,
@@ -18,10 +17,11 @@ from trialmatch.cli.app import (
     app,
     reporting_errors,
     settings_for,
+    stdout,
 )
 from trialmatch.core.errors import CriteriaParseError
+from trialmatch.progress import Report, progress_bar
 
-stdout = Console()
 STDIN_NAME = "-"
 
 
@@ -101,37 +101,18 @@ def parse(
 
     with reporting_errors():
         settings = settings_for(db=db)
-        with _progress(quiet or as_json) as on_progress:
+        with progress_bar("parsing criteria", quiet=quiet or as_json) as report_progress:
+            on_progress = None if report_progress is None else _counting(report_progress)
             report = run_parse_step(settings.db, reparse_all=reparse_all, on_progress=on_progress)
         if as_json:
             document = {"name": report.name, "counts": report.counts, "errors": report.errors}
             typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
         elif not quiet:
             counts = ", ".join(f"{key} {value}" for key, value in report.counts.items())
-            stdout.print(f"parse: {counts}", highlight=False)
+            stdout().print(f"parse: {counts}", highlight=False)
             for error in report.errors:
-                stdout.print(f"[red]error[/red] {error}", highlight=False)
+                stdout().print(f"[red]error[/red] {error}", highlight=False)
 
 
-class _progress:
-    def __init__(self, quiet: bool) -> None:
-        self.bar: Progress | None = None if quiet else Progress(
-            TextColumn("parsing criteria"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=Console(stderr=True), transient=True,
-        )  # fmt: skip
-        self.task: Any = None
-
-    def __enter__(self) -> Any:
-        if self.bar is None:
-            return None
-        self.bar.__enter__()
-        self.task = self.bar.add_task("parse", total=None)
-        return self._update
-
-    def _update(self, done: int, total: int) -> None:
-        if self.bar is not None:
-            self.bar.update(self.task, completed=done, total=total)
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
+def _counting(report: Report) -> Callable[[int, int], None]:
+    return lambda done, total: report(done, total, "trials")

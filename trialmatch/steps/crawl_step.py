@@ -6,9 +6,6 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 from crawler.client import build_client
 from crawler.crawl import PageProgress, ProgressCallback, crawl_ctgov, crawl_one_study, plan_crawl
 from crawler.polite import PoliteFetcher
@@ -18,6 +15,7 @@ from db.runs import crawl_errors
 from trialmatch.core.runs import CrawlRun
 from trialmatch.core.settings import Settings
 from trialmatch.core.trial import Trial
+from trialmatch.progress import progress_bar
 from trialmatch.steps import StepReport
 
 
@@ -42,35 +40,29 @@ def crawl(
     full: bool = False,
     should_stop: Callable[[], bool] | None = None,
 ) -> CrawlRun:
-    with exclusive_lock(settings.db, "crawl"), _progress(quiet) as on_page:
-        database = open_database(settings.db)
-        try:
-            with build_client(settings) as client:
-                fetcher = PoliteFetcher(client, settings)
-                plan = plan_crawl(database, page_size=settings.page_size, since=since, full=full)
-                return crawl_ctgov(
-                    database,
-                    fetcher,
-                    base_url=settings.ctgov_base_url,
-                    plan=plan,
-                    on_page=on_page,
-                    should_stop=should_stop,
-                )
-        finally:
-            database.close()
+    with (
+        exclusive_lock(settings.db, "crawl"),
+        _progress(quiet) as on_page,
+        open_database(settings.db) as database,
+        build_client(settings) as client,
+    ):
+        fetcher = PoliteFetcher(client, settings)
+        plan = plan_crawl(database, page_size=settings.page_size, since=since, full=full)
+        return crawl_ctgov(
+            database,
+            fetcher,
+            base_url=settings.ctgov_base_url,
+            plan=plan,
+            on_page=on_page,
+            should_stop=should_stop,
+        )
 
 
 def crawl_study(settings: Settings, nct_id: str) -> Trial:
     """Fetch and store one study by its NCT id."""
-    database = open_database(settings.db)
-    try:
-        with build_client(settings) as client:
-            fetcher = PoliteFetcher(client, settings)
-            return crawl_one_study(
-                database, fetcher, base_url=settings.ctgov_base_url, nct_id=nct_id
-            )
-    finally:
-        database.close()
+    with open_database(settings.db) as database, build_client(settings) as client:
+        fetcher = PoliteFetcher(client, settings)
+        return crawl_one_study(database, fetcher, base_url=settings.ctgov_base_url, nct_id=nct_id)
 
 
 def report_of(run: CrawlRun, settings: Settings) -> StepReport:
@@ -82,11 +74,8 @@ def report_of(run: CrawlRun, settings: Settings) -> StepReport:
         "failed": run.studies_failed,
         "skipped": run.studies_skipped,
     }
-    database = open_database(settings.db)
-    try:
+    with open_database(settings.db) as database:
         errors = [f"{error.url}: {error.error}" for error in crawl_errors(database, run.id)]
-    finally:
-        database.close()
     if run.status != "succeeded":
         errors.append(f"crawl run {run.id} {run.status}: {run.message or ''}".rstrip(": "))
     return StepReport(name="crawl", counts=counts, errors=errors)
@@ -94,21 +83,13 @@ def report_of(run: CrawlRun, settings: Settings) -> StepReport:
 
 @contextmanager
 def _progress(quiet: bool) -> Iterator[ProgressCallback | None]:
-    if quiet:
-        yield None
-        return
-    columns = (
-        TextColumn("crawling ClinicalTrials.gov"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("studies, {task.fields[pages]} pages"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
-        task = progress.add_task("crawl", total=None, pages=0)
+    with progress_bar("crawling ClinicalTrials.gov", quiet=quiet, keep=True) as report:
+        if report is None:
+            yield None
+            return
 
         def on_page(page: PageProgress) -> None:
-            progress.update(task, completed=page.studies, total=page.total, pages=page.pages)
+            report(page.studies, page.total, f"studies, {page.pages} pages")
 
         yield on_page
 

@@ -48,15 +48,15 @@ def run_match_step(db_path: Path, out_dir: Path, *, today: date | None = None) -
     """Match every patient against the recruiting trials and write the referral lists."""
     today = today or date.today()
     report = StepReport(name="match")
-    database = open_database(db_path)
-    run_id = match_store.start_run(database, today)
-    try:
-        _match(database, run_id, today, report)
-        _write_lists(database, run_id, out_dir, report)
-    except Exception as exc:
-        match_store.finish_run(database, run_id, report.counts, "failed")
-        raise TrialmatchError(f"match run {run_id} failed: {exc}") from exc
-    match_store.finish_run(database, run_id, report.counts, "succeeded")
+    with open_database(db_path) as database:
+        run_id = match_store.start_run(database, today)
+        try:
+            _match(database, run_id, today, report)
+            _write_lists(database, run_id, out_dir, report)
+        except Exception as exc:
+            match_store.finish_run(database, run_id, report.counts, "failed")
+            raise TrialmatchError(f"match run {run_id} failed: {exc}") from exc
+        match_store.finish_run(database, run_id, report.counts, "succeeded")
     return report
 
 

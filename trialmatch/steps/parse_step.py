@@ -53,9 +53,8 @@ def run_parse_step(
         name="parse",
         counts={"parsed": 0, "failed": 0, "criteria": 0, "not_evaluable": 0, "outdated": 0},
     )
-    database = open_database(db_path)
-    pool = ParserPool(default_workers() if workers is None else workers)
-    try:
+    workers = default_workers() if workers is None else workers
+    with open_database(db_path) as database, ParserPool(workers) as pool:
         if not reparse_all:
             report.counts["outdated"] = mark_outdated(database, PARSER_VERSION)
         total = count_pending(database, everything=reparse_all)
@@ -67,9 +66,6 @@ def run_parse_step(
                 done += 1
                 if on_progress is not None:
                     on_progress(done, total)
-    finally:
-        pool.close()
-        database.close()
     LOG.info("parse step: %s", report.counts)
     return report
 
