@@ -200,6 +200,12 @@ def coded(term: str) -> bool:
 
 
 @cache
+def stopwords() -> frozenset[str]:
+    """Words that say nothing about which condition is meant ("disorder", "history", "known")."""
+    return frozenset(_data()["stopwords"])
+
+
+@cache
 def qualifier_words() -> frozenset[str]:
     """Words of degree or control ("uncontrolled", "severe") that records seldom carry."""
     return frozenset(_data()["qualifiers"])
@@ -208,6 +214,27 @@ def qualifier_words() -> frozenset[str]:
 def without_qualifiers(tokens: frozenset[str]) -> frozenset[str]:
     """A term's words less its qualifiers: what a recorded condition can confirm."""
     return tokens - qualifier_words()
+
+
+_FAMILY = re.compile(
+    r"^\W*(?:(?:a|positive|strong|known)\s+)?(?:family\s+(?:history|hx)|fhx?)\b|"
+    r"\b(?:in\s+(?:a|his|her|the)\s+)?(?:first[- ]degree\s+)?relatives?\b",
+    re.IGNORECASE,
+)
+_SUSPECTED = re.compile(
+    r"^\W*(?:suspected|possible|probable|presumed|presumptive|likely|query|rule[- ]out|r/o)\b",
+    re.IGNORECASE,
+)
+
+
+def names_family_history(text: str) -> bool:
+    """ "Family history of hip fracture": a relative's condition, not the patient's own."""
+    return _FAMILY.search(text) is not None
+
+
+def is_suspected(text: str) -> bool:
+    """ "Suspected Meniere disease": a diagnosis the record does not confirm."""
+    return _SUSPECTED.search(text) is not None
 
 
 def degree_phrases() -> tuple[str, ...]:

@@ -2,16 +2,14 @@
 
 An in-memory index of the recruiting trials, built once per run:
 
-* condition relevance: each trial's conditions, keywords and MeSH terms are
-  normalised to token sets (`matcher.terms`) and indexed by token; a patient
-  condition retrieves the trials with a term that is the same, broader or
-  narrower (see `terms.relevant`). Identical terms of many trials are indexed
-  once. A patient whose conditions are recorded as none is a candidate only
-  for trials that accept healthy volunteers; one whose conditions are not
-  recorded at all is a candidate for every trial (the criteria then say
-  ``unknown``, never ``met``).
-* full text: a condition all of whose (normalised) words occur in a trial's
-  brief or official title retrieves it too;
+* condition relevance (`matcher.relevance`): a patient condition retrieves
+  the trials whose topics (registry conditions, keywords, MeSH terms, the
+  conditions its inclusion criteria require) are the same, broader or
+  narrower, by words or by terminology concepts, or whose title names it;
+  each candidate carries how closely it relates. A patient whose conditions
+  are recorded as none is a candidate only for trials that accept healthy
+  volunteers; one whose conditions are not recorded at all is a candidate
+  for every trial (the criteria then say ``unknown``, never ``met``).
 * the registry's structured age range and sex, when the patient's are known;
 * distance: haversine to the nearest recruiting site with coordinates; when
   both sides have a location and the patient a ``max_travel_km``, trials
@@ -22,10 +20,10 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from knowledge.conditions import expanded_tokens, term_tokens
+from matcher.relevance import ConditionIndex
 from trialmatch.core.patient import PatientProfile
 from trialmatch.core.trial import Trial
 
@@ -44,6 +42,11 @@ class Candidate:
     trial: Trial
     distance_km: float | None
     site: str | None
+    relevance: float = 1.0  # how closely the trial is about the patient (`matcher.relevance`)
+
+
+# a patient whose conditions are not recorded, or a healthy volunteer: nothing to rank by
+UNKNOWN_RELEVANCE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +61,12 @@ class _Site:
 
 
 class TrialIndex:
-    """Recruiting trials indexed by normalised condition tokens."""
+    """Recruiting trials indexed by condition (`matcher.relevance`), with their sites."""
 
-    def __init__(self, trials: Iterable[Trial]) -> None:
+    def __init__(
+        self, trials: Iterable[Trial], required: Mapping[str, Iterable[str]] | None = None
+    ) -> None:
+        """*required*: per trial id, the condition names its inclusion criteria require."""
         self.trials: list[Trial] = [trial for trial in trials if trial.is_matchable]
         # copies of a trial share one site tuple, so a patient's nearest site is found once
         shared: dict[int, _SiteSet] = {}
@@ -69,22 +75,8 @@ class TrialIndex:
             if id(trial.sites) not in shared:
                 shared[id(trial.sites)] = _SiteSet(_sites_of(trial))
             self._sites.append(shared[id(trial.sites)])
-        self._term_trials: dict[frozenset[str], list[int]] = {}
         self._healthy = [i for i, trial in enumerate(self.trials) if trial.healthy_volunteers]
-        for position, trial in enumerate(self.trials):
-            for text in {*trial.conditions, *trial.keywords, *trial.mesh_terms}:
-                tokens = term_tokens(text)
-                if tokens:
-                    self._term_trials.setdefault(tokens, []).append(position)
-        self._by_token: dict[str, list[frozenset[str]]] = {}
-        for tokens in self._term_trials:
-            for token in tokens:
-                self._by_token.setdefault(token, []).append(tokens)
-        # full text of the titles: a condition all of whose words are in a title
-        self._title_words: dict[str, set[int]] = {}
-        for position, trial in enumerate(self.trials):
-            for token in term_tokens(f"{trial.brief_title} {trial.official_title}"):
-                self._title_words.setdefault(token, set()).add(position)
+        self._conditions = ConditionIndex.of(self.trials, required)
 
     def __len__(self) -> int:
         return len(self.trials)
@@ -92,7 +84,8 @@ class TrialIndex:
     def candidates(self, profile: PatientProfile) -> list[Candidate]:
         found = []
         nearest: dict[int, tuple[float | None, str | None]] = {}
-        for position in sorted(self._relevant(profile)):
+        relevant = self._relevant(profile)
+        for position in sorted(relevant):
             trial = self.trials[position]
             if not _structured_fit(trial, profile):
                 continue
@@ -102,40 +95,15 @@ class TrialIndex:
             distance, site = nearest[id(sites)]
             if _too_far(profile, distance):
                 continue
-            found.append(Candidate(trial, distance, site))
+            found.append(Candidate(trial, distance, site, relevant[position]))
         return found
 
-    def _relevant(self, profile: PatientProfile) -> set[int]:
+    def _relevant(self, profile: PatientProfile) -> dict[int, float]:
         if profile.conditions is None:  # unknown: relevance cannot rule anything out
-            return set(range(len(self.trials)))
+            return dict.fromkeys(range(len(self.trials)), UNKNOWN_RELEVANCE)
         if not profile.conditions:
-            return set(self._healthy)
-        positions: set[int] = set()
-        for condition in profile.conditions:
-            for text in _condition_texts(condition.text, condition.code, condition.system):
-                for tokens in self._matching_terms(text):
-                    positions.update(self._term_trials[tokens])
-                positions.update(self._in_titles(text))
-        return positions
-
-    def _in_titles(self, text: str) -> set[int]:
-        words = term_tokens(text)
-        if not words:
-            return set()
-        postings = sorted((self._title_words.get(word, set()) for word in words), key=len)
-        return set.intersection(*postings) if postings[0] else set()
-
-    def _matching_terms(self, text: str) -> set[frozenset[str]]:
-        own, expanded = term_tokens(text), expanded_tokens(text)
-        matched: set[frozenset[str]] = set()
-        for token in expanded:  # trial terms the condition is (or is narrower than)
-            for tokens in self._by_token.get(token, ()):
-                if tokens <= expanded:
-                    matched.add(tokens)
-        if own:  # trial terms narrower than the condition ("breast cancer" -> "HER2+ ...")
-            rarest = min(own, key=lambda token: len(self._by_token.get(token, ())))
-            matched.update(tokens for tokens in self._by_token.get(rarest, ()) if own <= tokens)
-        return matched
+            return dict.fromkeys(self._healthy, UNKNOWN_RELEVANCE)
+        return self._conditions.related(profile.conditions)
 
 
 class _SiteSet:
@@ -196,13 +164,6 @@ def _nearest(sites: _SiteSet, profile: PatientProfile) -> tuple[float | None, st
 
 def _ranker(sites: _SiteSet) -> Callable[[_Site], int]:
     return lambda site: sites.rank[id(site)]
-
-
-def _condition_texts(text: str, code: str | None, system: str | None) -> Sequence[str]:
-    from knowledge.icd10 import describe_code
-
-    description = describe_code(code, system) if code else None
-    return (text, description) if description and description != text else (text,)
 
 
 def _sites_of(trial: Trial) -> tuple[_Site, ...]:

@@ -113,7 +113,7 @@ def _evaluate(
         patient_id=memo.facts.profile.id,
         trial_id=trial.trial_id,
         verdict=evaluation.verdict,
-        score=score_of(evaluation.verdict, evaluation.unknowns, distance),
+        score=score_of(evaluation.verdict, evaluation.unknowns, distance, candidate.relevance),
         distance_km=None if distance is None else round(distance, 1),
         site=candidate.site,
         builder=evaluation,

@@ -167,14 +167,21 @@ def verdict_of(results: Sequence[CriterionResult]) -> Verdict:
     return "possible"
 
 
-def score_of(verdict: Verdict, unknowns: int, distance_km: float | None) -> float:
-    """Eligible in [0.7, 1], possible in [0.3, 0.56], ineligible 0."""
+def score_of(
+    verdict: Verdict, unknowns: int, distance_km: float | None, relevance: float = 1.0
+) -> float:
+    """Eligible in [0.7, 1], possible in [0.3, 0.6], ineligible 0.
+
+    Within a verdict: the trial about the patient's main problem first
+    (*relevance*, `matcher.relevance`), then fewer open questions, then the
+    nearer site.
+    """
     if verdict == "ineligible":
         return 0.0
     nearness = 0.0 if distance_km is None else 1.0 / (1.0 + distance_km / 50.0)
     if verdict == "eligible":
-        return round(0.7 + 0.29 + 0.01 * nearness, 4)
-    return round(0.3 + 0.25 / (1 + unknowns) + 0.001 * nearness, 4)
+        return round(0.7 + 0.28 * relevance + 0.01 * nearness, 4)
+    return round(0.3 + 0.18 * relevance + 0.1 / (1 + unknowns) + 0.005 * nearness, 4)
 
 
 def judge(
@@ -197,6 +204,7 @@ def match_pair(
     today: date,
     distance_km: float | None = None,
     site: str | None = None,
+    relevance: float = 1.0,
 ) -> MatchResult:
     """The verdict, score and per-criterion evidence of one (patient, trial) pair."""
     results, verdict, unknowns = judge(facts, trial, criteria, today)
@@ -204,7 +212,7 @@ def match_pair(
         patient_id=facts.profile.id,
         trial_id=trial.trial_id,
         verdict=verdict,
-        score=score_of(verdict, unknowns, distance_km),
+        score=score_of(verdict, unknowns, distance_km, relevance),
         distance_km=None if distance_km is None else round(distance_km, 1),
         criteria=results,
         site=site,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
-from knowledge.conditions import expanded_tokens
+from knowledge import concepts
+from knowledge.conditions import expanded_tokens, is_suspected, names_family_history
 from knowledge.drugs import drug_classes, normalize_drug
-from knowledge.icd10 import describe_code
+from knowledge.icd10 import describe_code, is_icd10_system
 from knowledge.measurements import canonical_measurement
 from trialmatch.core.patient import (
     ConditionFact,
@@ -46,9 +47,13 @@ class Drug:
 class Condition:
     fact: ConditionFact
     texts: tuple[str, ...]  # the patient's text and the code's description
-    # each text's words and broader words (`terms.expanded_tokens`), computed once per
+    # each text's words and broader words (`conditions.expanded_tokens`), computed once per
     # patient rather than once per criterion that names a condition
     expanded: tuple[frozenset[str], ...] = ()
+    # the terminology concepts it names (`knowledge.concepts`), its own code's included
+    concepts: frozenset[str] = frozenset()
+    family: bool = False  # "family history of …": a relative's, never the patient's own
+    suspected: bool = False  # "suspected …": not confirmed
 
 
 @dataclass(frozen=True)
@@ -97,10 +102,20 @@ def _drug(
 
 def _condition(fact: ConditionFact) -> Condition:
     texts = [fact.text]
+    code_concepts: frozenset[str] = frozenset()
     if fact.code:
         description = describe_code(fact.code, fact.system)
         if description and description != fact.text:
             texts.append(description)
+        if is_icd10_system(fact.system):
+            code_concepts = concepts.code_concepts(fact.code)
+    family = names_family_history(fact.text)
+    named = frozenset().union(*(concepts.concepts_in(text) for text in texts), code_concepts)
     return Condition(
-        fact=fact, texts=tuple(texts), expanded=tuple(expanded_tokens(text) for text in texts)
+        fact=fact,
+        texts=tuple(texts),
+        expanded=tuple(expanded_tokens(text) for text in texts),
+        concepts=frozenset() if family else named,
+        family=family,
+        suspected=is_suspected(fact.text),
     )

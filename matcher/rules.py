@@ -18,11 +18,22 @@ fail every patient.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from knowledge.allergies import allergen, names_allergy
-from knowledge.conditions import coded, term_matches, term_tokens, without_qualifiers
-from matcher.facts import PatientFacts, classes_of, drug_name
+from knowledge.concepts import reading, relation
+from knowledge.conditions import (
+    coded,
+    names_family_history,
+    term_matches,
+    term_tokens,
+    without_qualifiers,
+)
+from knowledge.conditions import (
+    stopwords as condition_stopwords,
+)
+from matcher.facts import Condition, PatientFacts, classes_of, drug_name
 from matcher.measurement_rules import evaluate_measurement
 from matcher.medication_rules import MedicationCheck
 from trialmatch.core.match import Status
@@ -145,26 +156,32 @@ def _pregnancy_state(state: str, facts: PatientFacts) -> Answer:
 class ConditionCheck:
     """A condition rule with its terms normalised once (compiled per distinct rule).
 
-    *open_world* is for a criterion that needs the condition present: when no
-    term is one a coded condition could match (`terms.coded`), its absence
-    from the profile is unknown rather than not met.
+    A recorded condition meets a term when its words include the term's
+    (`knowledge.conditions`), or when its concept is the term's or narrower
+    (`knowledge.concepts`: "Alzheimer disease" meets "dementia"). A record
+    broader than the term ("lung cancer" for "non-small cell lung cancer"),
+    a suspected diagnosis, or one that lacks the term's qualifiers
+    ("Essential hypertension" for "uncontrolled hypertension") leaves the
+    answer unknown: the coordinator asks. A relative's condition ("family
+    history of …") only meets a term about family history.
 
-    A term with qualifiers ("uncontrolled hypertension", "severe asthma") is
-    met by a condition that records them; one that matches only the rest
-    ("Essential hypertension") leaves the answer unknown: the coordinator asks.
+    *open_world* is for a criterion that needs the condition present: when no
+    term is one a coded condition could match (`conditions.coded`), its
+    absence from the profile is unknown rather than not met.
     """
 
-    __slots__ = ("absent", "excluding", "history", "terms", "unqualified")
+    __slots__ = ("absent", "excluding", "family", "history", "terms", "unqualified")
 
     def __init__(self, rule: ConditionRule, open_world: bool = False) -> None:
-        # a term without words matches nothing (`terms.term_matches`)
-        self.terms = tuple((term, term_tokens(term)) for term in rule.any_of if term_tokens(term))
+        # a term without words matches nothing (`conditions.term_matches`)
+        self.terms = tuple(_Term.of(term) for term in rule.any_of if term_tokens(term))
         self.unqualified = tuple(
-            (term, base)
-            for term, tokens in self.terms
-            if (base := without_qualifiers(tokens)) and base != tokens
+            (term.text, base)
+            for term in self.terms
+            if (base := without_qualifiers(term.tokens)) and base != term.tokens
         )
-        self.excluding = tuple(term_tokens(term) for term in rule.excluding if term_tokens(term))
+        self.excluding = tuple(_Term.of(term) for term in rule.excluding if term_tokens(term))
+        self.family = any(names_family_history(term) for term in rule.any_of)
         self.history = rule.history
         listing = _listing(rule.any_of)
         self.absent: Answer = ("not_met", f"no recorded condition is {listing}")
@@ -177,31 +194,70 @@ class ConditionCheck:
         past_only: str | None = None
         partly: Answer | None = None
         for condition in facts.conditions:
-            for words in condition.expanded:
-                term = next((term for term, tokens in self.terms if tokens <= words), None)
-                qualified = term
-                if term is None:
-                    qualified = next((t for t, base in self.unqualified if base <= words), None)
-                    if qualified is None:
-                        continue
-                if any(tokens <= words for tokens in self.excluding):
-                    break
-                if not (condition.fact.active or self.history):
-                    past_only = past_only or condition.fact.text
-                    break
-                if term is not None:
-                    state = "" if condition.fact.active else "past "
-                    return "met", f"{state}condition '{condition.fact.text}' (matches '{term}')"
+            if condition.family != self.family:
+                continue
+            found = self._named(condition)
+            if found is None:
+                continue
+            term, exact = found
+            if not (condition.fact.active or self.history):
+                past_only = past_only or condition.fact.text
+                continue
+            text = condition.fact.text
+            if exact and condition.suspected:
+                partly = partly or ("unknown", f"'{text}' is not confirmed: ask ('{term}')")
+            elif exact:
+                state = "" if condition.fact.active else "past "
+                return "met", f"{state}condition '{text}' (matches '{term}')"
+            else:  # the code's description may still name it in full
                 partly = partly or (
                     "unknown",
-                    f"condition '{condition.fact.text}' recorded; whether it is "
-                    f"'{qualified}' is not: ask",
-                )  # the code's description may still name it in full
+                    f"condition '{text}' recorded; whether it is '{term}' is not: ask",
+                )
         if partly is not None:
             return partly
         if past_only is not None:
             return "not_met", f"only past (inactive) condition '{past_only}'"
         return self.absent
+
+    def _named(self, condition: Condition) -> tuple[str, bool] | None:
+        """The term the condition names, and whether fully (False: broader, or not as qualified)."""
+        if any(term.tokens <= words for words in condition.expanded for term in self.excluding):
+            return None
+        for words in condition.expanded:
+            named = next((term.text for term in self.terms if term.tokens <= words), None)
+            if named is not None:
+                return named, True
+        for words in condition.expanded:
+            qualified = next((text for text, base in self.unqualified if base <= words), None)
+            if qualified is not None:
+                return qualified, False
+        recorded = condition.concepts
+        if any(relation(term.concepts, recorded) == "same_or_narrower" for term in self.excluding):
+            return None
+        partly: str | None = None
+        for term in self.terms:
+            related = relation(term.concepts, recorded)
+            if related == "same_or_narrower" and term.complete:
+                return term.text, True
+            if related != "unrelated":
+                partly = partly or term.text
+        return None if partly is None else (partly, False)
+
+
+@dataclass(frozen=True, slots=True)
+class _Term:
+    text: str
+    tokens: frozenset[str]
+    concepts: frozenset[str]
+    # every meaningful word is part of a concept: "T4 tumor" is more than "tumor", so a
+    # tumour recorded only meets it partly
+    complete: bool
+
+    @classmethod
+    def of(cls, text: str) -> _Term:
+        named, left = reading(text)
+        return cls(text, term_tokens(text), named, left <= condition_stopwords())
 
 
 def _listing(terms: tuple[str, ...]) -> str:

@@ -42,13 +42,13 @@ _NOT = r"no[t]?\s+"
 _LOWER = (
     rf"{_NOT}(?:less|lower|fewer|younger)\s+than|{_NOT}(?:below|under)|"
     r"≥|>=|=>|≧|⩾|>|greater\s+than\s+or\s+equal\s+to|at\s+least|more\s+than|greater\s+than|"
-    r"over|above|older\s+than|higher\s+than|exceeding|in\s+excess\s+of|minimum\s+(?:of\s+)?|"
+    r"over|above|older\s+than|higher\s+than|exceeding|in\s+excess\s+of|minimum(?:\s+of)?|"
     r"min\.?|from"
 )
 _UPPER = (
     rf"{_NOT}(?:more|greater|higher|older)\s+than|{_NOT}(?:above|over|exceeding)|"
     r"≤|<=|=<|≦|⩽|<|less\s+than\s+or\s+equal\s+to|up\s+to|less\s+than|below|"
-    r"under|younger\s+than|lower\s+than|lesser\s+than|fewer\s+than|maximum\s+(?:of\s+)?|max\.?|to|until"
+    r"under|younger\s+than|lower\s+than|lesser\s+than|fewer\s+than|maximum(?:\s+of)?|max\.?|to|until"
 )
 _TRAILING_LOWER = (
     r"(?:(?:or|and)\s+(?:older|above|more|greater|higher|over)|\+|and\s+up)(?!\s+than)"

@@ -90,6 +90,7 @@ def test_engine_gives_the_results_of_match_pair(
             TODAY,
             outcome.candidate.distance_km,
             outcome.candidate.site,
+            outcome.candidate.relevance,
         )
         _same(outcome.result, plain)
     groups = [item for item in nct_criteria if isinstance(item.rule, GroupRule)]

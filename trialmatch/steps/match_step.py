@@ -26,6 +26,8 @@ from db.trials import iter_trials
 from matcher.candidates import TrialIndex
 from matcher.engine import EngineCounts, PairOutcome, match_all
 from matcher.referrals import ReferralEntry, write_referrals
+from matcher.relevance import required_conditions
+from matcher.version import matcher_version
 from nlp_models.parser import parse_eligibility
 from nlp_models.version import PARSER_VERSION
 from trialmatch.core.criteria import (
@@ -63,7 +65,9 @@ def run_match_step(db_path: Path, out_dir: Path, *, today: date | None = None) -
 def _match(database: sqlite_utils.Database, run_id: int, today: date, report: StepReport) -> None:
     trials = list(iter_trials(database, MATCHABLE_STATUSES))
     criteria, versions = _criteria_of(database, trials, report)
-    index = TrialIndex(trials)
+    index = TrialIndex(
+        trials, {key: required_conditions(found or ()) for key, found in criteria.items()}
+    )
     profiles = _profiles(database, report)
     needing = patient_store.patients_needing_match(database)
     stored = match_store.evaluated_against(database)
@@ -71,9 +75,13 @@ def _match(database: sqlite_utils.Database, run_id: int, today: date, report: St
     dated = {trial_id for trial_id, found in criteria.items() if found and _has_windows(found)}
     evaluated_on = today.isoformat()
 
+    # the matcher's own version too: an upgraded matcher evaluates every pair again
+    matcher = matcher_version()
+
     def against(profile: PatientProfile, trial: Trial) -> match_store.EvaluatedAgainst:
+        version = f"{versions[trial.trial_id]}+{matcher}"
         return match_store.EvaluatedAgainst(
-            trial.content_hash, versions[trial.trial_id], profile.content_hash, evaluated_on
+            trial.content_hash, version, profile.content_hash, evaluated_on
         )
 
     def reuse(profile: PatientProfile, trial: Trial) -> bool:
