@@ -36,6 +36,9 @@ sys.path.insert(0, str(ROOT))
 from knowledge.concepts import CONCEPTS_FORMAT_VERSION, DATA_FILE, bag, words  # noqa: E402
 
 MESH_TREES = ("C", "F03")
+# subtrees cut from their parent: MeSH files cysts under Neoplasms (C04.182), so a popliteal
+# cyst would meet "history of cancer"
+CUT_FROM_PARENT = frozenset({"C04.182"})
 ICD_CHAPTERS = tuple("ABCDEFGHIJKLMNOPQR")
 MAX_ICD_CODE_LENGTH = 5  # "M77.1"
 
@@ -64,7 +67,7 @@ def mesh() -> tuple[dict[str, list[object]], dict[str, set[str]]]:
             {
                 by_tree[tree.rsplit(".", 1)[0]]
                 for tree in entry["mesh_tree"]
-                if "." in tree and tree.rsplit(".", 1)[0] in by_tree
+                if "." in tree and tree.rsplit(".", 1)[0] in by_tree and tree not in CUT_FROM_PARENT
             }
             - {_mesh_id(entry)}
         )

@@ -38,7 +38,7 @@ from matcher.rules import (
     evaluate_age,
     evaluate_sex,
 )
-from trialmatch.core.criteria import HEADING_REASON, Criterion
+from trialmatch.core.criteria import SILENT_REASONS, Criterion
 from trialmatch.core.match import CriterionResult, Status, Verdict
 from trialmatch.core.patient import Sex
 from trialmatch.core.rules import AgeRule, ConditionRule, GroupRule, Rule, SexRule
@@ -302,7 +302,7 @@ def _record(criterion: Criterion, answer: Answer) -> CriterionResult:
         category=criterion.category,
         group=criterion.group,
         question=None
-        if criterion.reason == HEADING_REASON
+        if criterion.reason in SILENT_REASONS
         else question_for(criterion.kind, criterion.text, status),
     )
 

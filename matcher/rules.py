@@ -170,7 +170,7 @@ class ConditionCheck:
     absence from the profile is unknown rather than not met.
     """
 
-    __slots__ = ("absent", "excluding", "family", "history", "terms", "unqualified")
+    __slots__ = ("absent", "another", "excluding", "family", "history", "terms", "unqualified")
 
     def __init__(self, rule: ConditionRule, open_world: bool = False) -> None:
         # a term without words matches nothing (`conditions.term_matches`)
@@ -183,6 +183,7 @@ class ConditionCheck:
         self.excluding = tuple(_Term.of(term) for term in rule.excluding if term_tokens(term))
         self.family = any(names_family_history(term) for term in rule.any_of)
         self.history = rule.history
+        self.another = rule.another
         listing = _listing(rule.any_of)
         self.absent: Answer = ("not_met", f"no recorded condition is {listing}")
         if open_world and not any(coded(term) for term in rule.any_of):
@@ -206,6 +207,12 @@ class ConditionCheck:
             text = condition.fact.text
             if exact and condition.suspected:
                 partly = partly or ("unknown", f"'{text}' is not confirmed: ask ('{term}')")
+            elif exact and self.another:
+                partly = partly or (
+                    "unknown",
+                    f"condition '{text}' recorded: ask whether it is another than the one "
+                    f"the study is about ('{term}')",
+                )
             elif exact:
                 state = "" if condition.fact.active else "past "
                 return "met", f"{state}condition '{text}' (matches '{term}')"

@@ -8,20 +8,16 @@ reused by the next match run.
 
 from __future__ import annotations
 
-import hashlib
 from functools import cache
 from pathlib import Path
 
+from trialmatch.core.canonical import digest_of_files
+
 MAJOR = 2
-_SOURCES = (Path(__file__).resolve().parent, Path(__file__).resolve().parent.parent / "knowledge")
+_HERE = Path(__file__).resolve().parent
+_SOURCES = (_HERE, _HERE.parent / "knowledge")
 
 
 @cache
 def matcher_version() -> str:
-    digest = hashlib.sha256()
-    for folder in _SOURCES:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and path.suffix in (".py", ".json", ".gz"):
-                digest.update(path.relative_to(folder.parent).as_posix().encode())
-                digest.update(path.read_bytes())
-    return f"matcher-{MAJOR}.{digest.hexdigest()[:12]}"
+    return f"matcher-{MAJOR}.{digest_of_files(_SOURCES, ('.py', '.json', '.gz'))[:12]}"

@@ -32,6 +32,7 @@ class Item:
     indent: int
     style: str  # "bullet", "number", "letter", "roman" or "none"
     children: list[Item] = field(default_factory=list)
+    cohorts: bool = False  # spans the study's cohorts, its children (`nlp_models.cohorts`)
 
     def text(self, source: str) -> str:
         return source[self.start : self.end]
@@ -93,7 +94,33 @@ def _is_child(item: Item, parent: Item, text: str) -> bool:
     if item.indent > parent.indent:
         return True
     opens_list = text[parent.start : parent.end].rstrip().endswith(":")
-    return item.indent == parent.indent and item.style != parent.style and opens_list
+    if not opens_list or item.indent != parent.indent:
+        return False
+    return item.style != parent.style or _continues_enumeration(item, parent, text)
+
+
+# a lead-in and its entries as plain lines ("… within the following categories:" /
+# "Hereditary connective tissue disorders;" / "Phacomatoses;" / …): each entry but the last
+# ends with ";" or "," (or "or", "and"), so the entries are the lead-in's children
+_ENTRY_GOES_ON = re.compile(r"(?:[;,]|\b(?:or|and|and/or))\s*$", re.IGNORECASE)
+
+
+def is_enumeration(item: Item, text: str) -> bool:
+    """Whether the item's children are the entries of one list, each but the last going on."""
+    entries = item.children
+    return len(entries) >= 2 and all(
+        not entry.children and _ENTRY_GOES_ON.search(text[entry.start : entry.end])
+        for entry in entries[:-1]
+    )
+
+
+def _continues_enumeration(item: Item, parent: Item, text: str) -> bool:
+    if not (item.style == parent.style == "none"):
+        return False
+    if not parent.children:
+        return True
+    previous = parent.children[-1]
+    return _ENTRY_GOES_ON.search(text[previous.start : previous.end]) is not None
 
 
 # an item that only says there is nothing ("N/A", "None", "-") is no criterion

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc
 
+from nlp_models.cohorts import with_cohorts
 from nlp_models.context import ENTITY_KEY, entity_flags
 from nlp_models.doc_text import source_text
 from nlp_models.entities import normalized_of
-from nlp_models.items import Item, split_items
+from nlp_models.items import Item, is_enumeration, split_items
 from nlp_models.pipeline import get_pipeline
-from nlp_models.rule_builder import decide, group_decision
+from nlp_models.rule_builder import cohorts_decision, decide, group_decision
 from nlp_models.sections import find_sections
 from trialmatch.core.criteria import Criterion, Entity
 from trialmatch.core.errors import CriteriaParseError
@@ -95,8 +96,12 @@ def _criteria(placed: _Placed, text: str, doc: Doc | None) -> Iterator[Criterion
     item = placed.item
     criterion_text = text[item.start : item.end]
     entities, local = _entities(doc, item.start)
-    if item.children:
-        decision = group_decision(criterion_text, placed.kind)
+    if item.cohorts:
+        decision = cohorts_decision(placed.kind)
+    elif item.children:
+        decision = group_decision(
+            criterion_text, placed.kind, enumeration=is_enumeration(item, text)
+        )
     else:
         decision = decide(criterion_text, local, placed.kind)
     yield Criterion(
@@ -129,7 +134,7 @@ def _all_placed(text: str) -> list[_Placed]:
     counters = {"inclusion": 0, "exclusion": 0}
     for section in find_sections(text):
         prefix = "I" if section.kind == "inclusion" else "E"
-        items = split_items(text, section.start, section.end)
+        items = with_cohorts(split_items(text, section.start, section.end), text)
         for entry in _placed(items, section.kind, prefix, None):
             if entry.group is None:  # numbering continues across repeated sections
                 counters[section.kind] += 1

@@ -24,11 +24,11 @@ from nlp_models.rule_finish import allergy_rule, finish_rule
 from nlp_models.rule_measurement import measurement_findings
 from nlp_models.rule_medication import medication_rule
 from nlp_models.rule_person import AgesOutside, age_rule, pregnancy_rule, sex_rule
-from trialmatch.core.criteria import HEADING_REASON, Category, Entity
+from nlp_models.statements import DESCRIPTION_REASON, is_heading, statement_kind
+from trialmatch.core.criteria import HEADING_REASON, PERMISSION_REASON, Category, Entity
 from trialmatch.core.rules import AgeRule, AllergyRule, GroupRule, NegatableRule, Rule
 
 NOT_EVALUABLE_FILE = Path(__file__).resolve().parent / "data" / "not_evaluable.json"
-SUBHEADINGS_FILE = Path(__file__).resolve().parent / "data" / "subheadings.json"
 _ANY_OF = re.compile(
     r"\b(?:any|one|at\s+least\s+one|either)\s+(?:\w+\s+){0,2}(?:of\s+)?(?:the\s+)?following\b|"
     r"\bone\s+or\s+more\s+of\b|\beither\b",
@@ -82,14 +82,19 @@ def not_evaluable_reason(text: str) -> str | None:
     return None
 
 
-def group_decision(text: str, kind: str) -> Decision:
-    """A parent item: how its children combine and whom it concerns."""
+def group_decision(text: str, kind: str, *, enumeration: bool = False) -> Decision:
+    """A parent item: how its children combine and whom it concerns.
+
+    *enumeration*: the children are entries of one list ("Hereditary connective
+    tissue disorders;" / "Phacomatoses;" / …), alternatives unless the text
+    says all of them must hold.
+    """
     if _ANY_OF.search(text):
         logic = "any"
     elif _ALL_OF.search(text):
         logic = "all"
-    else:
-        logic = "any" if kind == "exclusion" else "all"  # each exclusion item excludes alone
+    else:  # each exclusion item excludes alone
+        logic = "any" if kind == "exclusion" or enumeration else "all"
     applies_to = None
     if _CHILDBEARING.search(text):
         applies_to = "women_of_childbearing_potential"
@@ -104,6 +109,12 @@ def group_decision(text: str, kind: str) -> Decision:
         # parent's own age limit is one more check that must hold with its sub-items
         return Decision("group", group, parts=(RulePart("age", own_age, 0, len(text)),))
     return Decision("group", group)
+
+
+def cohorts_decision(kind: str) -> Decision:
+    """The item spanning a section's cohorts: a patient fits one cohort's criteria, and is
+    excluded only when every cohort's exclusions exclude them."""
+    return Decision("group", GroupRule(logic="any" if kind == "inclusion" else "all"))
 
 
 _REQUIREMENT_NEGATION = re.compile(r"\b(?:must|should|shall|may|will)\s+not\b|\bcannot\b", re.I)
@@ -122,7 +133,43 @@ def decide(text: str, entities: tuple[Entity, ...], kind: str = "inclusion") -> 
     if kind == "exclusion" and negated_fact and _REQUIREMENT_NEGATION.search(text):
         assert isinstance(rule, NegatableRule)
         return replace(decision, rule=replace(rule, negated=False))
+    if kind == "inclusion" and _NEGATIVE_LEAD.match(text):
+        return _turned(decision, len(text))
     return decision
+
+
+# an inclusion written as a negative ("No patients less than or equal to 5 years old", "No
+# females who are pregnant"): what it names keeps the patient out, so the rule is turned
+_NEGATIVE_LEAD = re.compile(
+    r"^\W*(?:no|not|none)\b(?!\s+(?:more|less|greater|fewer|older|younger|later|earlier|"
+    r"lower|higher|longer|shorter)\s+than)(?!\s+(?:applicable|required|known)\b)",
+    re.IGNORECASE,
+)
+
+
+def _turned(decision: Decision, length: int) -> Decision:
+    rule = decision.rule
+    if isinstance(rule, AgeRule):
+        turned = _outside(rule)
+        if isinstance(turned, AgeRule):
+            return replace(decision, rule=turned)
+        parts = tuple(RulePart("age", part, 0, length) for part in (turned.below, turned.above))
+        return replace(decision, rule=GroupRule(logic="any"), parts=parts)
+    if isinstance(rule, NegatableRule) and not rule.negated:
+        return replace(decision, rule=replace(rule, negated=True))
+    return decision
+
+
+def _outside(rule: AgeRule) -> AgeRule | AgesOutside:
+    """The ages a rule leaves out: below its minimum, or above its maximum."""
+    if rule.min is not None and rule.max is not None:
+        return AgesOutside(
+            below=AgeRule(max=rule.min, max_inclusive=not rule.min_inclusive),
+            above=AgeRule(min=rule.max, min_inclusive=not rule.max_inclusive),
+        )
+    if rule.max is not None:
+        return AgeRule(min=rule.max, min_inclusive=not rule.max_inclusive)
+    return AgeRule(max=rule.min, max_inclusive=not rule.min_inclusive)
 
 
 def _finished(decision: Decision, text: str, entities: tuple[Entity, ...]) -> Decision:
@@ -161,21 +208,14 @@ _SUBGROUP_REQUIREMENT = re.compile(
 )
 
 
-@cache
-def _headings() -> frozenset[str]:
-    data = json.loads(SUBHEADINGS_FILE.read_text(encoding="utf-8"))
-    return frozenset(data["headings"])
-
-
-def is_heading(text: str) -> bool:
-    """'Medical Conditions', 'Prior/Concomitant Therapy:': a protocol template's sub-heading."""
-    bare = re.sub(r"\s+", " ", text.strip(" \t\r\n*_#:.-")).lower()
-    return len(bare) < 80 and bare in _headings()
-
-
 def _decide(text: str, entities: tuple[Entity, ...], kind: str) -> Decision:
     if is_heading(text):
         return Decision("other", None, HEADING_REASON)
+    statement = statement_kind(text)
+    if statement == "permission":
+        return Decision("other", None, PERMISSION_REASON)
+    if statement == "description":
+        return Decision("not_evaluable", None, DESCRIPTION_REASON)
     if _OBSTETRIC.search(text):
         return Decision("not_evaluable", None, "obstetric history")
     pregnancy = pregnancy_rule(text)

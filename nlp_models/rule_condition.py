@@ -289,4 +289,18 @@ def condition_rule(text: str, entities: tuple[Entity, ...]) -> ConditionRule | N
         history=bool(_HISTORY.search(text)) or any(e.historical for e in conditions),
         negated=bool(conditions) and all(e.negated for e in conditions),
         within_days=window,
+        another=_names_another(text, conditions),
     )
+
+
+# "another primary cancer", "other known causes of vertigo", "additional malignancy"; not
+# "other than X", which names what does not count
+_ANOTHER_BEFORE = re.compile(
+    r"\b(?:another|other(?!\s+than)|additional|second)\b(?:\s+[\w-]+){0,3}\s*$", re.IGNORECASE
+)
+
+
+def _names_another(text: str, conditions: list[Entity]) -> bool:
+    first = min((entity.start for entity in conditions if entity.end > entity.start), default=None)
+    before = text[: len(text) if first is None else first]
+    return _ANOTHER_BEFORE.search(before[-60:]) is not None

@@ -60,8 +60,17 @@ _SHARED_UNIT_GAP = re.compile(
 )
 
 
+# "consent by a guardian if under 16 years old", "If age is 40 to 45 years, a stress test":
+# an age that sets off another requirement is no limit of the study's
+_CONDITIONAL_BEFORE = re.compile(
+    r"\b(?:if|when|whenever|unless|in\s+case\s+of|for\s+those)\b[^.;:()]*$", re.IGNORECASE
+)
+
+
 def _age_values(text: str) -> list[ValueMention]:
-    found = find_values(text)
+    found = [
+        value for value in find_values(text) if not _CONDITIONAL_BEFORE.search(text[: value.start])
+    ]
     values = []
     for index, value in enumerate(found):
         following = found[index + 1] if index + 1 < len(found) else None

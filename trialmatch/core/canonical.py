@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -59,3 +61,18 @@ def digest(data: bytes | str) -> str:
 def content_hash(document: Any) -> str:
     """The hash of a JSON document: `digest` of its canonical bytes."""
     return digest(canonical_bytes(document))
+
+
+def digest_of_files(folders: Iterable[Path], suffixes: Iterable[str]) -> str:
+    """SHA-256 over every file with one of *suffixes* below *folders*, names and contents.
+
+    What a derived version is made of: change any such file and the digest changes.
+    """
+    wanted = frozenset(suffixes)
+    hashed = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and (path.suffix in wanted or ("" in wanted and not path.suffix)):
+                hashed.update(path.relative_to(folder.parent).as_posix().encode())
+                hashed.update(path.read_bytes())
+    return hashed.hexdigest()

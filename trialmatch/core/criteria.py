@@ -24,6 +24,10 @@ from trialmatch.core.rules import Rule, rule_from_dict, rule_to_dict
 CRITERIA_FORMAT_VERSION = 2
 # the reason of an item that only heads the items after it ("Medical Conditions")
 HEADING_REASON = "a heading, not a criterion"
+# the reason of an item that relaxes the others ("Prior radiotherapy allowed")
+PERMISSION_REASON = "a permission, not a requirement"
+# items that ask the coordinator nothing
+SILENT_REASONS = frozenset({HEADING_REASON, PERMISSION_REASON})
 
 Kind = Literal["inclusion", "exclusion"]
 KINDS: frozenset[str] = frozenset(get_args(Kind))

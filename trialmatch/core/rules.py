@@ -74,7 +74,10 @@ class ConditionRule:
     Terms are canonical condition names (`knowledge.conditions`). `excluding`
     names conditions that do not count ("dependence on substances other than
     benzodiazepines and nicotine"). `within_days` limits to conditions active
-    or diagnosed in that window before the anchor (today).
+    or diagnosed in that window before the anchor (today). `another`: named
+    as another condition than the one the trial is about ("another primary
+    cancer", "other CNS disease"), so a recorded condition that meets it may
+    be that very one, and a person checks.
     """
 
     any_of: tuple[str, ...]
@@ -82,6 +85,7 @@ class ConditionRule:
     history: bool = False
     negated: bool = False
     within_days: int | None = None
+    another: bool = False
     field: Literal["condition"] = "condition"
 
     def __post_init__(self) -> None:
