@@ -103,7 +103,14 @@ def _evaluate(
     counts: EngineCounts,
 ) -> MatchResult:
     trial = candidate.trial
-    key = (id(plan), trial.minimum_age_years, trial.maximum_age_years, trial.sex)
+    key = (
+        id(plan),
+        trial.minimum_age_years,
+        trial.maximum_age_years,
+        trial.sex,
+        trial.conditions,
+        trial.healthy_volunteers,
+    )
     evaluation = shared.get(key)
     if evaluation is None:
         counts.distinct_evaluations += 1

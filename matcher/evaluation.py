@@ -35,6 +35,7 @@ from matcher.plan import (
     question_for,
     tally,
 )
+from matcher.relevance import study_population, takes_healthy
 from matcher.rules import Answer
 from trialmatch.core.criteria import Category, Criterion
 from trialmatch.core.match import CriterionResult, MatchResult, Verdict
@@ -100,7 +101,8 @@ class Evaluation:
 
 def evaluate_pair(memo: PatientMemo, trial: Trial, plan: CriteriaPlan | None) -> Evaluation:
     """The pair of *memo*'s patient and *trial*; *plan* None: criteria not parsed yet."""
-    answers = [] if plan is None else plan.answers(memo)
+    topics = None if trial.healthy_volunteers else study_population(trial.conditions)
+    answers = [] if plan is None else plan.answers(memo, topics)
     return Evaluation(plan, answers, _registry_checks(trial, memo))
 
 
@@ -112,7 +114,36 @@ def _registry_checks(trial: Trial, memo: PatientMemo) -> list[_Check]:
     sex = _REGISTRY_SEXES.get(trial.sex)
     if sex is not None:
         checks.append(("registry-sex", "sex", _sex_text(sex), memo.registry_sex(sex)))
+    checks.append(_population_check(trial, memo))
     return checks
+
+
+def _population_check(trial: Trial, memo: PatientMemo) -> _Check:
+    """The registry's conditions as an implicit inclusion: the patient has one of them.
+
+    A study that takes healthy volunteers is met by a patient recorded with no
+    condition; one that names no disease cannot say whether it is for the
+    patient: both are asked about rather than assumed.
+    """
+    topics = study_population(trial.conditions)
+    healthy = takes_healthy(trial)
+    if topics is not None:
+        answer = memo.registry_population(topics)
+        text = _population_text(tuple(topic.text for topic in topics), healthy)
+        if answer[0] != "met" and healthy:
+            answer = memo.registry_healthy()
+    elif healthy:
+        text, answer = "Healthy volunteers (registry)", memo.registry_healthy()
+    else:
+        text = "The study names no condition (registry)"
+        answer = ("unknown", "the study names no condition: ask whether it is for the patient")
+    return ("registry-conditions", "condition", text, answer)
+
+
+@cache
+def _population_text(conditions: tuple[str, ...], healthy: bool) -> str:
+    also = ", or is a healthy volunteer" if healthy else ""
+    return f"Has one of the study's conditions: {', '.join(conditions)}{also} (registry)"
 
 
 @cache
@@ -152,10 +183,14 @@ def structured_checks(trial: Trial, facts: PatientFacts) -> list[CriterionResult
 
 
 def evaluate_criteria(
-    criteria: Sequence[Criterion], facts: PatientFacts, today: date
+    criteria: Sequence[Criterion],
+    facts: PatientFacts,
+    today: date,
+    conditions: tuple[str, ...] = (),
 ) -> list[CriterionResult]:
+    """The criteria's results for one patient; *conditions*: the study's registry conditions."""
     plan = CriteriaPlan(criteria)
-    return plan.results(plan.answers(PatientMemo(facts, today)))
+    return plan.results(plan.answers(PatientMemo(facts, today), study_population(conditions)))
 
 
 def verdict_of(results: Sequence[CriterionResult]) -> Verdict:
@@ -181,7 +216,7 @@ def score_of(
     nearness = 0.0 if distance_km is None else 1.0 / (1.0 + distance_km / 50.0)
     if verdict == "eligible":
         return round(0.7 + 0.28 * relevance + 0.01 * nearness, 4)
-    return round(0.3 + 0.18 * relevance + 0.1 / (1 + unknowns) + 0.005 * nearness, 4)
+    return round(0.3 + 0.28 * relevance + 0.01 / (1 + unknowns) + 0.005 * nearness, 4)
 
 
 def judge(

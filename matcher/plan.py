@@ -31,19 +31,24 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from matcher.facts import PatientFacts
+from matcher.relevance import Topic, names_topic
 from matcher.rules import (
     CHILDBEARING_AGE_LIMIT,
     Answer,
     compile_rule,
     evaluate_age,
+    evaluate_healthy,
+    evaluate_population,
     evaluate_sex,
+    without_studied,
 )
 from trialmatch.core.criteria import SILENT_REASONS, Criterion
 from trialmatch.core.match import CriterionResult, Status, Verdict
 from trialmatch.core.patient import Sex
-from trialmatch.core.rules import AgeRule, ConditionRule, GroupRule, Rule, SexRule
+from trialmatch.core.rules import AgeRule, AllergyRule, ConditionRule, GroupRule, Rule, SexRule
 
 NOT_CONCERNED = "does not apply: "
+STUDIED_NOTE = "; the study is about this condition: ask which form the exclusion means"
 
 
 class RuleKey:
@@ -72,22 +77,24 @@ def _key(rule: Rule, open_world: bool) -> RuleKey:
 
 
 def _needs_presence(rule: Rule, kind: str) -> bool:
-    """A condition the criterion needs the patient to have ("Diagnosed with …" as an
-    inclusion, "No history of …" as an exclusion): its absence may only mean a
-    record that cannot name it (`rules.ConditionCheck`)."""
-    return isinstance(rule, ConditionRule) and (kind == "inclusion") != rule.negated
+    """A condition or allergy the criterion needs the patient to have ("Diagnosed with …"
+    as an inclusion, "No history of …" as an exclusion): its absence from the record is
+    a question, not a no (`rules.ConditionCheck`)."""
+    needs = isinstance(rule, ConditionRule | AllergyRule)
+    return needs and (kind == "inclusion") != rule.negated  # type: ignore[union-attr]
 
 
 class PatientMemo:
     """Answers already computed for one patient (and one `today`), by rule."""
 
-    __slots__ = ("answers", "enabled", "evaluated", "facts", "registry", "today")
+    __slots__ = ("answers", "enabled", "evaluated", "facts", "registry", "studied", "today")
 
     def __init__(self, facts: PatientFacts, today: date, *, enabled: bool = True) -> None:
         self.facts = facts
         self.today = today
         self.answers: dict[RuleKey, Answer] = {}
         self.registry: dict[tuple[object, ...], Answer] = {}
+        self.studied: dict[tuple[Topic, ...], PatientFacts] = {}
         self.enabled = enabled  # off: every rule of every pair is evaluated (worst case)
         self.evaluated = 0  # rule evaluations actually run
 
@@ -105,6 +112,25 @@ class PatientMemo:
         if found is None:
             found = evaluate_age(AgeRule(min=low, max=high), self.facts)
             self.registry["age", low, high] = found
+        return found
+
+    def without_studied(self, topics: tuple[Topic, ...]) -> PatientFacts:
+        found = self.studied.get(topics)
+        if found is None:
+            found = self.studied[topics] = without_studied(self.facts, topics)
+        return found
+
+    def registry_population(self, topics: tuple[Topic, ...]) -> Answer:
+        found = self.registry.get(("population", topics))
+        if found is None:
+            found = evaluate_population(topics, self.facts)
+            self.registry["population", topics] = found
+        return found
+
+    def registry_healthy(self) -> Answer:
+        found = self.registry.get(("healthy",))
+        if found is None:
+            found = self.registry["healthy",] = evaluate_healthy(self.facts)
         return found
 
     def registry_sex(self, sex: Sex) -> Answer:
@@ -181,6 +207,21 @@ class CriteriaPlan:
                 template[node.position] = node.fixed
         self.template = template
         self.rule_keys = tuple((node.position, node.key) for node in self.nodes if node.key)
+        self.exclusion_conditions = tuple(
+            (position, key)
+            for position, key in self.rule_keys
+            if self.criteria[position].kind == "exclusion"
+            and isinstance(key.rule, ConditionRule)
+            and not key.rule.negated
+        )
+        # needed conditions, with the closed-world check used when the study is about them
+        self.needed_conditions = tuple(
+            (position, key.rule, _key(key.rule, False))
+            for position, key in self.rule_keys
+            if isinstance(key.rule, ConditionRule)
+            and _needs_presence(key.rule, self.criteria[position].kind)
+        )
+        self._about: dict[tuple[Topic, ...], frozenset[int]] = {}
         self.groups = tuple(node for node in self.nodes if node.group is not None)
         # records by (position, answer): most answers that recur across patients are the
         # same ("no recorded condition is …"), and records are immutable, so they are shared
@@ -205,17 +246,46 @@ class CriteriaPlan:
         key = _key(rule, _needs_presence(rule, criterion.kind))
         return _Node(position, criterion, key, None, (), (), None)
 
-    def answers(self, memo: PatientMemo) -> list[Answer]:
-        """Each position's own answer (before group settling), for one patient."""
+    def answers(self, memo: PatientMemo, topics: tuple[Topic, ...] | None = None) -> list[Answer]:
+        """Each position's own answer (before group settling), for one patient.
+
+        *topics*: what the study is about (`relevance.study_population`). An
+        exclusion met only by the very condition the study is about cannot mean
+        it as it reads ("rosacea" in a rosacea trial means other forms of it):
+        it is asked about instead.
+        """
         answers = self.template.copy()
         known = memo.answers
         for position, key in self.rule_keys:
             found = known.get(key)
             answers[position] = memo.answer(key) if found is None else found
+        if topics:
+            about = self._about_study(topics)
+            for position, _rule, closed in self.needed_conditions:
+                if position in about and answers[position][0] == "unknown":
+                    answers[position] = memo.answer(closed)
+            for position, key in self.exclusion_conditions:
+                status, evidence = answers[position]
+                if status == "met":
+                    others = memo.without_studied(topics)
+                    if others is not memo.facts and key.check(others, memo.today)[0] != "met":
+                        answers[position] = ("unknown", evidence + STUDIED_NOTE)
         # rules depend on nothing else; groups come children first
         for node in self.groups:
             answers[node.position] = _group_answer(node, answers, memo.facts)
         return answers
+
+    def _about_study(self, topics: tuple[Topic, ...]) -> frozenset[int]:
+        """The positions of needed conditions that name what the study is about: a record
+        without them is taken as the patient not having it (the record would say so)."""
+        found = self._about.get(topics)
+        if found is None:
+            found = self._about[topics] = frozenset(
+                position
+                for position, rule, _closed in self.needed_conditions
+                if any(names_topic(term, topics) for term in rule.any_of)
+            )
+        return found
 
     def results(self, answers: Sequence[Answer]) -> list[CriterionResult]:
         """The per-criterion records, settled: a group that does not concern the

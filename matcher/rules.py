@@ -17,14 +17,13 @@ fail every patient.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 
 from knowledge.allergies import allergen, names_allergy
 from knowledge.concepts import reading, relation
 from knowledge.conditions import (
-    coded,
     names_family_history,
     term_matches,
     term_tokens,
@@ -36,6 +35,7 @@ from knowledge.conditions import (
 from matcher.facts import Condition, PatientFacts, classes_of, drug_name
 from matcher.measurement_rules import evaluate_measurement
 from matcher.medication_rules import MedicationCheck
+from matcher.relevance import Topic
 from trialmatch.core.match import Status
 from trialmatch.core.rules import (
     AgeRule,
@@ -77,7 +77,7 @@ def compile_rule(rule: Rule, open_world: bool = False) -> Check:
     if isinstance(rule, ConditionRule):
         return _negatable(ConditionCheck(rule, open_world), rule.negated)
     if isinstance(rule, AllergyRule):
-        return _negatable(AllergyCheck(rule), rule.negated)
+        return _negatable(AllergyCheck(rule, open_world), rule.negated)
     if isinstance(rule, MedicationRule):
         medication = MedicationCheck(rule)
         if rule.negated:
@@ -186,7 +186,7 @@ class ConditionCheck:
         self.another = rule.another
         listing = _listing(rule.any_of)
         self.absent: Answer = ("not_met", f"no recorded condition is {listing}")
-        if open_world and not any(coded(term) for term in rule.any_of):
+        if open_world:
             self.absent = ("unknown", f"no coded condition names {listing}: ask")
 
     def __call__(self, facts: PatientFacts) -> Answer:
@@ -281,9 +281,10 @@ class AllergyCheck:
     benzodiazepines"), or names the class itself.
     """
 
-    __slots__ = ("classes", "listing", "names", "substances")
+    __slots__ = ("classes", "listing", "names", "open_world", "substances")
 
-    def __init__(self, rule: AllergyRule) -> None:
+    def __init__(self, rule: AllergyRule, open_world: bool = False) -> None:
+        self.open_world = open_world
         self.substances = tuple(dict.fromkeys(rule.substances))
         self.names = frozenset(drug_name(substance) for substance in rule.substances)
         self.classes = frozenset(rule.classes)
@@ -300,6 +301,8 @@ class AllergyCheck:
         if facts.profile.allergies is None and facts.conditions is None:
             return "unknown", "allergies not recorded"
         source = "allergies" if facts.profile.allergies is not None else "conditions"
+        if self.open_world and facts.profile.allergies is None:
+            return "unknown", f"no recorded allergy to {self.listing} (from {source}): ask"
         return "not_met", f"no recorded allergy to {self.listing} (from {source})"
 
     def _matches(self, record: str) -> bool:
@@ -308,3 +311,59 @@ class AllergyCheck:
         if name in self.names or (self.classes and classes_of(name) & self.classes):
             return True
         return any(term_matches(wanted, substance) for wanted in self.substances)
+
+
+def evaluate_population(topics: Sequence[Topic], facts: PatientFacts) -> Answer:
+    """Whether the patient has one of the diseases the study is registered for.
+
+    Met by a recorded condition that names one (by words, or as the same or a
+    narrower concept); unknown when the record is broader, suspected, or names
+    none of them: the criteria then decide, but the pair is not eligible on
+    the registry's word alone.
+    """
+    if facts.conditions is None:
+        return "unknown", "conditions not recorded"
+    listing = _listing(tuple(topic.text for topic in topics))
+    partly: Answer | None = None
+    for condition in facts.conditions:
+        topic, exact = _topic_of(condition, topics)
+        if topic is None:
+            continue
+        text = condition.fact.text
+        if exact and not condition.suspected:
+            return "met", f"condition '{text}' (the study is about '{topic}')"
+        partly = partly or ("unknown", f"condition '{text}'; whether it is '{topic}': ask")
+    return partly or ("unknown", f"no recorded condition is among the study's {listing}: ask")
+
+
+def evaluate_healthy(facts: PatientFacts) -> Answer:
+    """Whether the patient can take part as a healthy volunteer: no condition recorded."""
+    if facts.conditions is None:
+        return "unknown", "conditions not recorded"
+    own = [c.fact.text for c in facts.conditions if not c.family and c.fact.active]
+    if not own:
+        return "met", "no active condition recorded"
+    return "unknown", f"condition '{own[0]}' recorded: ask whether it allows taking part"
+
+
+def _topic_of(condition: Condition, topics: Sequence[Topic]) -> tuple[str | None, bool]:
+    """The study topic a recorded condition names, and whether it is that topic or narrower."""
+    if condition.family:
+        return None, False
+    related_to: str | None = None
+    for topic in topics:
+        related = relation(topic.concepts, condition.concepts)
+        named = any(topic.tokens <= words for words in condition.expanded)
+        if named or related == "same_or_narrower":
+            return topic.text, True
+        if related != "unrelated":
+            related_to = related_to or topic.text
+    return related_to, False
+
+
+def without_studied(facts: PatientFacts, topics: Sequence[Topic]) -> PatientFacts:
+    """The patient's facts less the conditions that are what the study is about."""
+    if facts.conditions is None:
+        return facts
+    kept = tuple(c for c in facts.conditions if not _topic_of(c, topics)[1])
+    return facts if len(kept) == len(facts.conditions) else replace(facts, conditions=kept)

@@ -70,6 +70,8 @@ class ContextComponent:
             name = doc.vocab.strings[key]
             if name == "pseudo" or any(s <= start and end <= e for s, e in pseudo):
                 continue
+            if _word_prefix(doc, end):
+                continue
             category, direction = self.categories[name]
             if direction == "forward":
                 scopes.append(_Scope(category, end, self._forward_end(doc, end)))
@@ -90,6 +92,24 @@ class ContextComponent:
             if doc[index].lower_ in self.terminators or doc[index].text == ",":
                 return index + 1
         return limit
+
+
+# "non-smoker", "non-pregnant": a state the prefix does negate
+_NEGATED_STATES = frozenset(
+    {"smoker", "smokers", "smoking", "drinker", "drinkers", "pregnant", "lactating", "diabetic"}
+)
+
+
+def _word_prefix(doc: Doc, end: int) -> bool:
+    """ "non-steroidal", "non-small cell", "non-Hodgkin": a prefix of a name, not a negation."""
+    trigger = doc[end - 1]
+    return (
+        end + 1 < len(doc)
+        and trigger.lower_ == "non"
+        and not trigger.whitespace_
+        and doc[end].text == "-"
+        and doc[end + 1].lower_ not in _NEGATED_STATES
+    )
 
 
 @Language.factory("trialmatch_context", default_config={"rules_file": str(TRIGGERS_FILE)})

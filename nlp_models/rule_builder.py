@@ -26,7 +26,14 @@ from nlp_models.rule_medication import medication_rule
 from nlp_models.rule_person import AgesOutside, age_rule, pregnancy_rule, sex_rule
 from nlp_models.statements import DESCRIPTION_REASON, is_heading, statement_kind
 from trialmatch.core.criteria import HEADING_REASON, PERMISSION_REASON, Category, Entity
-from trialmatch.core.rules import AgeRule, AllergyRule, GroupRule, NegatableRule, Rule
+from trialmatch.core.rules import (
+    AgeRule,
+    AllergyRule,
+    GroupRule,
+    MedicationRule,
+    NegatableRule,
+    Rule,
+)
 
 NOT_EVALUABLE_FILE = Path(__file__).resolve().parent / "data" / "not_evaluable.json"
 _ANY_OF = re.compile(
@@ -133,9 +140,30 @@ def decide(text: str, entities: tuple[Entity, ...], kind: str = "inclusion") -> 
     if kind == "exclusion" and negated_fact and _REQUIREMENT_NEGATION.search(text):
         assert isinstance(rule, NegatableRule)
         return replace(decision, rule=replace(rule, negated=False))
-    if kind == "inclusion" and _NEGATIVE_LEAD.match(text):
+    if kind == "inclusion" and (_NEGATIVE_LEAD.match(text) or _EXCLUDES.search(text)):
         return _turned(decision, len(text))
+    if kind == "inclusion" and isinstance(rule, MedicationRule):
+        return replace(decision, rule=_dose_cap(rule))
     return decision
+
+
+# an exclusion listed among inclusion criteria: "Patients with aspirin allergies … will be
+# excluded", "Women who are breast-feeding are not eligible"
+_EXCLUDES = re.compile(
+    r"\b(?:will|shall|would)\s+(?:also\s+)?be\s+excluded\b|\b(?:is|are)\s+(?:also\s+)?"
+    r"(?:excluded|not\s+eligible|ineligible)\b",
+    re.IGNORECASE,
+)
+
+
+def _dose_cap(rule: MedicationRule) -> MedicationRule:
+    """ "Simvastatin not more than 40 mg/day" among inclusions caps the dose of whoever takes
+    it: the rule is "takes more than 40 mg/day of it", turned, so not taking it meets it."""
+    dose = rule.dose
+    if dose is None or dose.max is None or dose.min is not None or rule.negated:
+        return rule
+    above = replace(dose, min=dose.max, max=None, min_inclusive=not dose.max_inclusive)
+    return replace(rule, dose=above, negated=True)
 
 
 # an inclusion written as a negative ("No patients less than or equal to 5 years old", "No

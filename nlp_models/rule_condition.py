@@ -142,6 +142,21 @@ def _head_of_the_previous(text: str, entity: Entity, entities: tuple[Entity, ...
     )
 
 
+# "osteoporosis medication", "hypertension treatment": a treatment for the condition, not it
+_TREATMENT_AFTER = re.compile(
+    r"[\s-]*(?:medications?|medicines?|treatments?|therap(?:y|ies)|drugs?|agents?|regimens?)\b",
+    re.IGNORECASE,
+)
+
+
+# "not taking medications for essential tremor": the condition a treatment is for
+_TREATMENT_BEFORE = re.compile(
+    r"\b(?:medications?|medicines?|treatments?|therap(?:y|ies)|drugs?)\s+(?:for|of|against)\s+"
+    r"(?:[\w-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
+
+
 def _condition_terms(text: str, entities: tuple[Entity, ...]) -> list[str]:
     enumeration = _ENUMERATION.search(text)
     if enumeration:
@@ -153,6 +168,8 @@ def _condition_terms(text: str, entities: tuple[Entity, ...]) -> list[str]:
         for e in entities
         if e.type == "condition"
         and not e.exception
+        and not _TREATMENT_AFTER.match(text, e.end)
+        and not _TREATMENT_BEFORE.search(text[max(0, e.start - 40) : e.start])
         and not _parenthetical(text, e)
         and not _head_of_the_previous(text, e, entities)
         and e.text.strip()
@@ -163,6 +180,8 @@ def _condition_terms(text: str, entities: tuple[Entity, ...]) -> list[str]:
     named = [_qualified(text, e, canonical_condition(e.normalized or e.text)) for e in known]
     if named:
         return _with_shared_heads(text, _shared_degree(text, known, named))
+    if any(e.type == "condition" and _TREATMENT_AFTER.match(text, e.end) for e in entities):
+        return []  # only treatments of conditions are named: no condition to look for
     head = _head_phrase(text)
     return [head] if head else []
 
@@ -184,7 +203,9 @@ _NOT_QUALIFIERS = frozenset(
      "history", "diagnosis", "presence", "evidence", "other", "patients", "patient",
      "subjects", "participants", "have", "has", "had", "no", "not", "without", "suspected"}
 )  # fmt: skip
-_WORD_BEFORE = re.compile(r"([A-Za-z][\w-]*)\s+$")
+_WORD_BEFORE = re.compile(r"([A-Za-z][\w-]*)[\"'”’]?\s+[\"'“‘]?$")
+# 'with "incomplete" Sjogren's syndrome': a word set in quotes is meant to narrow the name
+_QUOTED_BEFORE = re.compile(r"[\"“‘']([A-Za-z][\w-]*)[\"”’']\s*$")
 _ZYGOSITY = re.compile(r"^\s*\((homozygo\w*|heterozygo\w*)\)", re.IGNORECASE)
 _MAX_QUALIFIERS = 3
 
@@ -197,7 +218,10 @@ def _qualified(text: str, entity: Entity, term: str) -> str:
     """
     if entity.end <= entity.start:
         return term
-    if not entity.normalized:  # a statistical span: only a degree word before it is added
+    if not entity.normalized:  # a statistical span: only a degree or a quoted word is added
+        quoted = _QUOTED_BEFORE.search(text, 0, entity.start)
+        if quoted:
+            return canonical_condition(f"{quoted.group(1)} {term}")
         degree = _DEGREE_BEFORE.search(text, 0, entity.start)
         named = _DEGREE.match(term + " ")
         return f"{degree.group(1).lower()} {term}" if degree and not named else term

@@ -67,9 +67,19 @@ _CONDITIONAL_BEFORE = re.compile(
 )
 
 
+# "gestational age (42 - 56 days from the last menstrual period)", "36-42 weeks of gestation":
+# the pregnancy's age, or the patient's at birth, not the patient's today
+_PREGNANCY_AGE = re.compile(
+    r"\b(?:gestation\w*|menstrual|pregnan\w*|at\s+birth|postmenstrual)\b", re.I
+)
+
+
 def _age_values(text: str) -> list[ValueMention]:
     found = [
-        value for value in find_values(text) if not _CONDITIONAL_BEFORE.search(text[: value.start])
+        value
+        for value in find_values(text)
+        if not _CONDITIONAL_BEFORE.search(text[: value.start])
+        and not _PREGNANCY_AGE.search(text[max(0, value.start - 40) : value.end + 60])
     ]
     values = []
     for index, value in enumerate(found):

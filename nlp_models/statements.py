@@ -35,7 +35,8 @@ _PERMISSION = re.compile(
     rf"{_NOT}\b(?:allowed|permitted|acceptable|accepted)\b(?!\s+to\b)|"
     rf"(?<!\bnot\s)\b(?:is|are|remain|remains)\s+(?:also\s+)?eligible\b|"
     r"\b(?:is|are)\s+not\s+(?:required|necessary|mandatory)\b|\bnot\s+(?:required|needed)\b|"
-    r"\bmay\s+(?:also\s+)?(?:be\s+)?(?:included|enrolled|eligible|participate|continue)\b",
+    r"\bmay\s+(?:also\s+)?(?:be\s+)?(?:included|enrolled|eligible|participate|continue|take|use|"
+    r"receive|remain\s+on|have\s+(?:had|received))\b",
     re.IGNORECASE,
 )
 _NUMBER_WORD = (

@@ -120,7 +120,7 @@ def test_duplicate_ids_show_the_first_result_and_orphans_stand_alone() -> None:
     assert [(item.id, item.status, item.group) for item in results] == [
         ("I1", "met", None),
         ("I1", "met", None),
-        ("I2", "not_met", None),
+        ("I2", "unknown", None),
     ]
     assert results[1].text == "text of I1"
 

@@ -183,28 +183,49 @@ def test_coded_terms(term: str, expected: bool) -> None:
     assert coded(term) is expected
 
 
-def _kind_statuses(rule: ConditionRule, kind: Kind, conditions: list[dict[str, Any]]) -> str:
+def _kind_statuses(
+    rule: ConditionRule,
+    kind: Kind,
+    conditions: list[dict[str, Any]],
+    study: tuple[str, ...] = (),
+) -> str:
     facts = prepare(read_profile({"id": "P-1", "conditions": conditions}))
     criterion = Criterion("C1", kind, "text", 0, 4, "condition", None, rule=rule)
-    return evaluate_criteria([criterion], facts, TODAY)[0].status
+    return evaluate_criteria([criterion], facts, TODAY, study)[0].status
 
 
-def test_a_needed_condition_no_record_can_name_is_unknown_not_failed() -> None:
-    uncoded = ConditionRule(("measurable disease", "target lesion"))
+def test_a_needed_condition_the_record_lacks_is_asked_about() -> None:
     asthma = [{"text": "asthma"}]
-    assert _kind_statuses(uncoded, "inclusion", asthma) == "unknown"
-    # an exclusion's absent condition stays absent (closed world), coded or not
-    assert _kind_statuses(uncoded, "exclusion", asthma) == "not_met"
+    needed = ConditionRule(("measurable disease", "target lesion"))
+    assert _kind_statuses(needed, "inclusion", asthma) == "unknown"
+    assert _kind_statuses(ConditionRule(("systemic hypertension",)), "inclusion", asthma) == (
+        "unknown"
+    )
+    # an exclusion's absent condition stays absent (closed world)
+    assert _kind_statuses(needed, "exclusion", asthma) == "not_met"
     # "no measurable disease" as an exclusion needs it present: unknown as well
     negated = ConditionRule(("measurable disease",), negated=True)
     assert _kind_statuses(negated, "exclusion", asthma) == "unknown"
-    # a coded term among them keeps the closed world
-    mixed = ConditionRule(("measurable disease", "breast cancer"))
-    assert _kind_statuses(mixed, "inclusion", asthma) == "not_met"
-    assert _kind_statuses(ConditionRule(("breast cancer",)), "inclusion", asthma) == "not_met"
-    # a free-text record can still name it
-    recorded = [{"text": "measurable disease"}]
-    assert _kind_statuses(uncoded, "inclusion", recorded) == "met"
+    # a record can still name it
+    assert _kind_statuses(needed, "inclusion", [{"text": "measurable disease"}]) == "met"
+
+
+@pytest.mark.parametrize(
+    ("term", "study"),
+    [
+        ("breast cancer", ("Breast Cancer",)),
+        ("HER2-positive breast cancer", ("Breast Neoplasms",)),  # a form of the topic
+        ("dementia", ("Alzheimer Disease", "Dementia")),
+    ],
+)
+def test_a_needed_condition_the_study_is_about_is_not_met_when_absent(
+    term: str, study: tuple[str, ...]
+) -> None:
+    # the record would show the very disease the study is about
+    rule = ConditionRule((term,))
+    asthma = [{"text": "asthma"}]
+    assert _kind_statuses(rule, "inclusion", asthma, study) == "not_met"
+    assert _kind_statuses(rule, "inclusion", asthma, ("Asthma",)) == "unknown"
 
 
 @pytest.mark.parametrize(
@@ -215,7 +236,7 @@ def test_a_needed_condition_no_record_can_name_is_unknown_not_failed() -> None:
         ("exclusion", [{"text": "asthma"}], "not_met"),
         ("exclusion", [{"text": "Essential hypertension", "active": False}], "not_met"),
         ("inclusion", [{"text": "Essential hypertension"}], "unknown"),
-        ("inclusion", [{"text": "asthma"}], "not_met"),
+        ("inclusion", [{"text": "asthma"}], "unknown"),
     ],
     ids=["base-only", "qualified", "absent", "past-only", "inclusion-base", "inclusion-absent"],
 )
@@ -262,7 +283,7 @@ def test_any_group_and_applies_to() -> None:
         return {r.id: r.status for r in evaluate_criteria(criteria, facts, TODAY)}
 
     assert statuses(sex="female", conditions=[{"text": "COPD"}])["I1"] == "met"
-    assert statuses(sex="female", conditions=[])["I1"] == "not_met"
+    assert statuses(sex="female", conditions=[])["I1"] == "unknown"  # neither recorded: ask
     assert statuses(sex="male", conditions=[]) == {
         "I1": "met",
         "I1.1": "met",
