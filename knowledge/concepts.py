@@ -31,6 +31,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal
 
+from knowledge.conditions import canonical_condition
+
 DATA_FILE = Path(__file__).resolve().parent / "data" / "concepts.json.gz"
 CONCEPTS_FORMAT_VERSION = 1
 MAX_WINDOW = 6
@@ -237,7 +239,7 @@ def reading(text: str) -> tuple[frozenset[str], frozenset[str]]:
     tokens = words(text)
     if not tokens:
         return frozenset(), frozenset()
-    whole = _variants().get(bag(tokens))
+    whole = _variants().get(bag(tokens)) or _variants().get(bag(words(canonical_condition(text))))
     if whole:
         return frozenset(whole), frozenset()
     negated = {index + 1 for index, token in enumerate(tokens) if token == "non"}
@@ -265,6 +267,8 @@ def _named_by(window: list[str]) -> list[str]:
     if len(window) == 1 and (window[0] in _TOO_VAGUE_ALONE or len(window[0]) < 4):
         return []
     named = list(_variants().get(bag(window), ()))
+    if not named and len(window) > 1:
+        named = list(_variants().get(bag(words(canonical_condition(" ".join(window)))), ()))
     tumour = [index for index, token in enumerate(window) if token in TUMOUR_WORDS]
     if tumour and len(window) > 1:
         as_neoplasm = [*window[: tumour[0]], "neoplasm", *window[tumour[0] + 1 :]]

@@ -146,6 +146,31 @@ def _overlap(a: Span, b: Span) -> bool:
     return a.start < b.end and b.start < a.end
 
 
+# the model's spans sometimes take a joining word along ("HH with", "abnormal pituitary or")
+# or are a bare degree word ("low" of "low gonadotropin levels"): neither names anything
+_EDGE_WORDS = frozenset(
+    "with without or and and/or of in on for the a an to by from at as than due".split()
+)
+_BARE_QUALIFIERS = frozenset(
+    "low high normal abnormal elevated decreased increased reduced positive negative "
+    "mild moderate severe acute chronic active stable known other".split()
+)
+
+
+def _trimmed(span: Span) -> Span | None:
+    start, end = span.start, span.end
+    doc = span.doc
+    while start < end and (doc[start].lower_ in _EDGE_WORDS or doc[start].is_punct):
+        start += 1
+    while end > start and (doc[end - 1].lower_ in _EDGE_WORDS or doc[end - 1].is_punct):
+        end -= 1
+    if start == end or all(token.lower_ in _BARE_QUALIFIERS for token in doc[start:end]):
+        return None
+    if (start, end) == (span.start, span.end):
+        return span
+    return Span(doc, start, end, label=span.label_)
+
+
 def merge_entities(doc: Doc) -> Doc:
     rules = list(doc.spans.get(RULES_KEY, []))
     drugs = [span for span in rules if span.label_ == "drug"]
@@ -164,7 +189,10 @@ def merge_entities(doc: Doc) -> Doc:
     ]
     table: dict[tuple[int, int, str], str] = doc.user_data.get(NORMALIZED_KEY, {})
     merged = _longest_per_type(rules, table)
-    for span in doc.ents:
+    for found in doc.ents:
+        span = _trimmed(found)
+        if span is None:
+            continue
         if any(other.label_ == span.label_ and _overlap(span, other) for other in merged):
             continue
         if span.label_ == "drug" and any(_overlap(span, lab) for lab in labs):

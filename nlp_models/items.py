@@ -64,6 +64,8 @@ def _flat_items(text: str, start: int, end: int) -> list[Item]:
         stripped = line.rstrip()
         if (match and match.end() >= len(stripped)) or _MARKER_ONLY.fullmatch(line):
             continue  # a marker alone on its line ("Inclusion Criteria:a.")
+        if not any(character.isalnum() for character in stripped):
+            continue  # punctuation left of a header (":"), no item and no lead-in
         if match:
             item_start = offset + match.end()
             items.append(

@@ -39,6 +39,8 @@ _CUT = re.compile(
     r"during|for\s+(?:at|more|less)|of\s+any\s+severity|etc)\b)",
     re.IGNORECASE,
 )
+# a line broken mid-sentence ends on its joining word ("Confirmed diagnosis of HH with")
+_DANGLING = re.compile(r"(?:\s+(?:with|without|or|and|of|in|for|to|the|a|an))+\s*$", re.I)
 _HISTORY = re.compile(r"\b(?:history\s+of|h/o|previous|prior|past|ever\s+had)\b", re.I)
 _MAX_TERM_WORDS = 8
 
@@ -71,7 +73,7 @@ def _split_list(text: str) -> list[str]:
 
 def _head_phrase(text: str) -> str | None:
     body = _LEAD.sub("", text.strip(), count=1)
-    head = _CUT.split(body, maxsplit=1)[0].strip()
+    head = _DANGLING.sub("", _CUT.split(body, maxsplit=1)[0].strip())
     if not head or len(head.split()) > _MAX_TERM_WORDS:
         return None
     return canonical_condition(head)

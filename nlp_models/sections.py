@@ -19,6 +19,7 @@ HEADERS_FILE = Path(__file__).resolve().parent / "data" / "section_headers.json"
 # markdown emphasis, heading marks and list markers a header line may carry
 _DECORATION = re.compile(r"^[\s#*_>\-•·]*(?:\d{1,2}[.)]\s*|[A-Z][.)]\s+|[IVX]{1,4}[.)]\s+)?")
 _MAX_HEADER_CHARS = 120
+_SPLIT_COMBINED_HEADER = re.compile(r"[\s#*_]*inclusion\s*(?:/|and|&)[\s*_]*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,11 @@ def find_sections(text: str) -> list[Section]:
         sections.append(Section("inclusion", 0, first))
     for index, header in enumerate(headers):
         end = headers[index + 1].line_start if index + 1 < len(headers) else len(text)
+        previous_line = text[headers[index - 1].line_start : header.line_start] if index else ""
+        if header.kind == "exclusion" and _SPLIT_COMBINED_HEADER.fullmatch(previous_line):
+            # "Inclusion/" + "Exclusion Criteria:" is one combined header broken over two
+            # lines: its list mixes both, each criterion's wording gives its polarity
+            header = _Header("inclusion", header.line_start, header.body_start)
         if header.kind != "neutral" and text[header.body_start : end].strip():
             sections.append(Section(header.kind, header.body_start, end))
         elif header.kind == "neutral" and text[header.body_start : end].strip():
