@@ -17,8 +17,11 @@ spaces, dots or dashes as separators):
 * names after a title (Dr, Pr, Prof, Mr, Mrs, Ms, Mme, Mlle, M., Monsieur,
   Madame, Herr, Frau, Sr., Sra., …; "prescribed by dr moreau" in lower case)
   or a label (patient, name, nom, née, geb., physician, médecin traitant,
-  seen by, adressé par, …) followed by a capitalised word that is neither a
-  common or clinical word nor, after a label, an eponym (``data/``);
+  seen by, adressé par, …) followed by a capitalised word (any word after a
+  colon) that is not a listed common or clinical word (``data/not_names.txt``)
+  nor, after a label without a colon, a listed eponym (``data/eponyms.txt``)
+  or a word shaped like an English one (digits, "Non-smoker", endings -ed,
+  -ment, -tion, -ist, -ive, -ous, -able …);
 * medical record and hospital numbers: MRN, IPP, NIP, NDA, dossier, hospital
   number, patient ID, Fallnummer, historia clínica, … followed by a number
   of six digits or more;
@@ -57,8 +60,13 @@ as Safe Harbor allows it), a town or region named without a postcode, an
 address without a house number, relatives' or carers' names after family
 words, identifiers in languages other than the four above, pictures, and
 anything rare enough to identify a person by itself (a rare disease in a
-small town). A listed eponym after a label is kept ("patient Hodgkin").
-Integers of nine digits or more are refused outside the numeric fields.
+small town). A listed eponym after a label is kept ("patient Hodgkin"), and
+so is a surname shaped like an English word ("nurse Reed" is caught,
+"patient Mitchell-smith" is not).
+
+What it may refuse wrongly: a capitalised clinical word after "patient" or a
+role that the lists do not hold ("patient Smoldering myeloma"; write it in
+lower case), and integers of nine digits or more outside the numeric fields.
 """
 
 from __future__ import annotations

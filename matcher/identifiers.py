@@ -372,13 +372,27 @@ def _labelled_name(text: str, match: re.Match[str]) -> bool:
         return False  # "brand name Xanax"
     if match.group("colon"):
         return True  # "médecin traitant: Lambert" names a person even if a disease bears it
-    if words.folded(name) in words.eponyms():
+    if words.folded(name) in words.eponyms() or _not_name_shaped(name):
         return False
     if name[:1].isupper() and not name.isupper():
         return True
     # an all-capitals surname only with a first name after it ("DUPONT Jean")
     second = match.group("second") or ""
     return len(name) > 2 and name.isupper() and second[:1].isupper() and not second.isupper()
+
+
+# Endings of English words that are no surname's ("Declined", "Assessment", "Haematologist").
+_WORD_ENDINGS = re.compile(r"(?:ed|ment|tion|sion|ness|ogy|ist|ity|ive|ous|able|ible)$", _I)
+
+
+def _not_name_shaped(word: str) -> bool:
+    """A word no surname looks like: digits in it ("Covid-19"), a lower-case part after a
+    hyphen ("Non-smoker"), or the ending of an English word of six letters or more."""
+    if any(char.isdigit() for char in word):
+        return True
+    if any(part[:1].islower() for part in word.split("-")[1:]):
+        return True
+    return len(word) >= 6 and _WORD_ENDINGS.search(word) is not None
 
 
 def _common_word(word: str) -> bool:
