@@ -3,7 +3,9 @@
 The stages, in the order the match step runs them:
 
 * `matcher.profiles` – the `PatientProfile` record and its validation;
-* `matcher.anonymity` – refuses profiles carrying a direct identifier;
+* `matcher.anonymity` – refuses profiles carrying a direct identifier
+  (`matcher.identifiers` finds them in text, with the words of
+  `matcher.identifier_words` and ``data/not_names.txt``, ``data/eponyms.txt``);
 * `matcher.loaders`, `matcher.csv_loader`, `matcher.fhir` – files to profiles
   (`matcher.icd` resolves ICD-10-CM codes to descriptions);
 * `matcher.terms` – condition names, synonyms and abbreviations normalised

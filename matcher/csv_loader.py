@@ -79,7 +79,7 @@ def _row_to_entry(header: list[str], row: list[str]) -> dict[str, Any] | BadEntr
     try:
         return _cells_to_profile(cells)
     except ProfileError as exc:
-        return BadEntry(exc, cells.get("id"))
+        return BadEntry(exc, cells.get("id"), raw=cells)
 
 
 def _cells_to_profile(cells: dict[str, str]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from matcher.candidates import Candidate, TrialIndex
@@ -26,6 +26,7 @@ from matcher.evaluation import Evaluation, evaluate_pair, score_of
 from matcher.facts import prepare
 from matcher.plan import CriteriaPlan, PatientMemo
 from trialmatch.core.criteria import Criterion
+from trialmatch.core.errors import kind_and_place
 from trialmatch.core.match import DeferredMatchResult, MatchResult
 from trialmatch.core.patient import PatientProfile
 from trialmatch.core.trial import Trial
@@ -40,6 +41,19 @@ class PairOutcome:
     result: MatchResult | None  # None: the stored result still holds (not re-evaluated)
 
 
+@dataclass(frozen=True)
+class EvaluationFailure:
+    """A pair that raised, recorded by kind and position: never the message, nor the
+    patient's pseudonym (a message can quote a fact, and logs outlive the profile)."""
+
+    kind: str  # the exception's class and the line that raised it
+    patient_position: int  # the patient's place in this run's order, from 1
+    trial_id: str
+
+    def describe(self) -> str:
+        return f"{self.kind}, patient #{self.patient_position} of the run, trial {self.trial_id}"
+
+
 @dataclass
 class EngineCounts:
     patients: int = 0
@@ -49,6 +63,7 @@ class EngineCounts:
     rule_evaluations: int = 0  # rules actually evaluated, after the per-patient memo
     reused: int = 0
     failed: int = 0
+    failures: list[EvaluationFailure] = field(default_factory=list)
 
 
 def match_all(
@@ -81,7 +96,9 @@ def match_all(
                 result = _evaluate(memo, candidate, plan, shared, counts)
             except Exception as exc:  # one bad pair must not stop the run
                 counts.failed += 1
-                LOG.error("evaluating trial %s failed: %s", trial.trial_id, exc.__class__.__name__)
+                failure = EvaluationFailure(kind_and_place(exc), counts.patients, trial.trial_id)
+                counts.failures.append(failure)
+                LOG.error("evaluating a pair failed: %s", failure.describe())
                 continue
             counts.evaluated += 1
             yield PairOutcome(profile, candidate, result)

@@ -3,10 +3,12 @@
 Only what the profile format allows is kept:
 
 * Patient: ``birthDate`` becomes the age in whole years at import, ``gender``
-  the sex, the address's geolocation extension a coarse location (rounded to
-  0.1°, about 10 km). Names, identifiers, telecom, the address lines and the
-  birth date itself are never read. The pseudonym is a hash of the resource
-  id (which Synthea also uses as the medical record number), not the id.
+  the sex, the address's geolocation extension a coarse location (the
+  profile keeps two decimals, about 1 km). Names, identifiers, telecom, the
+  address lines and the birth date itself are never read. The pseudonym is
+  an HMAC-SHA-256 of the resource id (which exports often fill with the
+  medical record number) under the installation's secret, so nobody without
+  the secret can recompute it from the id.
 * Condition: text, code (ICD-10-CM codes keep their system), clinical status
   (active, recurrence, relapse = active), onset month.
 * MedicationStatement / MedicationRequest: active ones are current
@@ -24,7 +26,6 @@ An active pregnancy condition sets ``pregnant``; otherwise it is not recorded.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -37,6 +38,7 @@ import pydantic
 from fhir.resources.R4B.bundle import Bundle
 
 from trialmatch.core.errors import ProfileError
+from trialmatch.core.pseudonyms import PseudonymKey
 
 LOINC_FILE = Path(__file__).resolve().parent / "data" / "loinc.json"
 GEOLOCATION = "http://hl7.org/fhir/StructureDefinition/geolocation"
@@ -67,16 +69,27 @@ def _loinc() -> dict[str, str]:
 
 
 def profile_entry_from_bundle(
-    document: Mapping[str, Any], where: str, today: date | None = None
+    document: Mapping[str, Any],
+    where: str,
+    pseudonyms: PseudonymKey | None,
+    today: date | None = None,
 ) -> tuple[str, dict[str, Any] | ProfileError]:
     """(where, raw profile object) for the bundle's one patient, or a ProfileError."""
     try:
-        return where, _profile_object(document, today or date.today())
+        if pseudonyms is None:
+            raise ProfileError(
+                "no pseudonym key given: a FHIR patient's pseudonym is derived with the "
+                "installation's secret (setting secret_file)",
+                field="Patient.id",
+            )
+        return where, _profile_object(document, pseudonyms, today or date.today())
     except ProfileError as exc:
         return where, exc
 
 
-def _profile_object(document: Mapping[str, Any], today: date) -> dict[str, Any]:
+def _profile_object(
+    document: Mapping[str, Any], pseudonyms: PseudonymKey, today: date
+) -> dict[str, Any]:
     bundle = _validated(document)
     resources = [entry.resource for entry in bundle.entry or [] if entry.resource is not None]
     patients = [res for res in resources if res.get_resource_type() == "Patient"]
@@ -86,7 +99,7 @@ def _profile_object(document: Mapping[str, Any], today: date) -> dict[str, Any]:
         raise ProfileError(
             f"expected {expected} in the bundle (found {', '.join(found)})", field="entry"
         )
-    data = _patient_part(patients[0], today)
+    data = _patient_part(patients[0], pseudonyms, today)
     kinds: dict[str, list[Any]] = {}
     for res in resources:
         kinds.setdefault(res.get_resource_type(), []).append(res)
@@ -128,21 +141,38 @@ def _validated(document: Mapping[str, Any]) -> Bundle:
         error = exc.errors()[0]
         location = list(error["loc"])
         if len(location) >= 2 and location[0] == "entry" and isinstance(location[1], int):
+            # the resource's type, never its id: a Patient.id is often the record number
             resource = entries[location[1]].get("resource", {})
-            place = f"entry of {resource.get('resourceType')} {resource.get('id', '')}".strip()
+            place = f"entry of {resource.get('resourceType')}"
             location = location[2:]
         else:
             place = "bundle"
+        if error["type"] == "extra_forbidden":
+            location = [*location[:-1], "(unknown field)"]  # a key can itself be a name
         field = ".".join(str(part) for part in location) or None
-        raise ProfileError(f"invalid FHIR in {place}: {error['msg']}", field=field) from None
+        raise ProfileError(
+            f"invalid FHIR in {place}: {_safe_message(error)}", field=field
+        ) from None
 
 
-def _patient_part(patient: Any, today: date) -> dict[str, Any]:
+def _safe_message(error: Any) -> str:
+    """Pydantic's message, unless it quotes the invalid value; then only the error's type."""
+    message = str(error.get("msg", ""))
+    value = error.get("input")
+    quoted = [str(value)] if isinstance(value, str | int | float) else []
+    if isinstance(value, Mapping):
+        quoted = [str(item) for item in value.values() if isinstance(item, str | int | float)]
+    if any(text and text in message for text in quoted):
+        return str(error.get("type", "invalid value"))
+    return message
+
+
+def _patient_part(patient: Any, pseudonyms: PseudonymKey, today: date) -> dict[str, Any]:
     if getattr(patient, "deceasedBoolean", None) or getattr(patient, "deceasedDateTime", None):
         raise ProfileError("the patient is deceased; not imported", field="Patient.deceased")
-    digest = hashlib.sha256(str(patient.id or "").encode("utf-8")).digest()
-    # letters only: a run of digits in a pseudonym would look like a national ID
-    data: dict[str, Any] = {"id": "FHIR-" + "".join(chr(97 + byte % 26) for byte in digest[:12])}
+    if not patient.id:
+        raise ProfileError("expected an id to derive the pseudonym from", field="Patient.id")
+    data: dict[str, Any] = {"id": pseudonyms.pseudonym("FHIR-", str(patient.id), kind="fhir")}
     if patient.birthDate is not None:
         born = patient.birthDate
         data["age"] = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
@@ -161,10 +191,8 @@ def _coarse_location(patient: Any) -> dict[str, float] | None:
                 continue
             parts = {part.url: part.valueDecimal for part in extension.extension or []}
             if parts.get("latitude") is not None and parts.get("longitude") is not None:
-                return {
-                    "lat": round(float(parts["latitude"]), 1),
-                    "lon": round(float(parts["longitude"]), 1),
-                }
+                # the profile record keeps two decimals, whatever precision is given here
+                return {"lat": float(parts["latitude"]), "lon": float(parts["longitude"])}
     return None
 
 

@@ -3,6 +3,8 @@
 Each entry is checked by the anonymisation guard, then validated; a bad or
 refused entry becomes a `Rejection` (where, field, reason — never the
 offending value) and the other entries of the file are still imported.
+Pseudonyms derived from source ids (FHIR ``Patient.id``) are keyed with the
+installation's secret, which the caller hands in as a `PseudonymKey`.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.icd10 import describe_code
-from matcher.anonymity import check_anonymous, text_identifier_kind
+from matcher.anonymity import check_anonymous, id_identifier_kind
 from trialmatch.core.errors import IdentifierRefused, ProfileError
 from trialmatch.core.patient import PSEUDONYM_PATTERN, PatientProfile
 from trialmatch.core.profile_reader import profile_from_dict
+from trialmatch.core.pseudonyms import PseudonymKey
 
 LOG = logging.getLogger(__name__)
 
@@ -42,10 +45,12 @@ class Rejection:
 
 @dataclass(frozen=True)
 class BadEntry:
-    """An entry that could not even be read into an object, with its id if known."""
+    """An entry that could not even be read into an object, with its id if known and the
+    raw cells it came from (the guard reads them: a malformed row may still name someone)."""
 
     error: ProfileError
     patient_id: str | None = None
+    raw: Mapping[str, Any] | None = None
 
 
 @dataclass
@@ -62,17 +67,23 @@ class ImportResult:
         return [item for item in self.rejections if item.identifier]
 
 
-def load_files(paths: Iterable[Path], *, today: date | None = None) -> ImportResult:
+def load_files(
+    paths: Iterable[Path], *, today: date | None = None, pseudonyms: PseudonymKey | None = None
+) -> ImportResult:
     result = ImportResult()
     for path in paths:
-        result.extend(load_file(Path(path), today=today))
+        result.extend(load_file(Path(path), today=today, pseudonyms=pseudonyms))
     return result
 
 
-def load_file(path: Path, *, today: date | None = None) -> ImportResult:
+def load_file(
+    path: Path, *, today: date | None = None, pseudonyms: PseudonymKey | None = None
+) -> ImportResult:
     """Every profile of one file; a file that cannot be read at all is one rejection.
 
-    *today* is the date FHIR birth dates are turned into ages against.
+    *today* is the date FHIR birth dates are turned into ages against;
+    *pseudonyms* keys the pseudonyms of FHIR patients (without it a bundle is
+    refused: an unkeyed hash of a record number could be recomputed).
     """
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -85,10 +96,12 @@ def load_file(path: Path, *, today: date | None = None) -> ImportResult:
         return import_entries(entries_from_csv(text, str(path)))
     if suffix in (".jsonl", ".ndjson"):
         return import_entries(_entries_from_json_lines(text, str(path)))
-    return _load_json_document(text, path, today)
+    return _load_json_document(text, path, today, pseudonyms)
 
 
-def _load_json_document(text: str, path: Path, today: date | None) -> ImportResult:
+def _load_json_document(
+    text: str, path: Path, today: date | None, pseudonyms: PseudonymKey | None
+) -> ImportResult:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -98,7 +111,8 @@ def _load_json_document(text: str, path: Path, today: date | None) -> ImportResu
     if isinstance(document, Mapping) and document.get("resourceType") == "Bundle":
         from matcher.fhir import profile_entry_from_bundle
 
-        return import_entries([profile_entry_from_bundle(document, f"{path}: bundle", today)])
+        entry = profile_entry_from_bundle(document, f"{path}: bundle", pseudonyms, today)
+        return import_entries([entry])
     if isinstance(document, Mapping):
         document = [document]
     if not isinstance(document, list):
@@ -131,6 +145,8 @@ def import_entries(entries: Iterable[tuple[str, Any]]) -> ImportResult:
     for where, raw in entries:
         try:
             if isinstance(raw, BadEntry):
+                if raw.raw is not None:
+                    check_anonymous(raw.raw, where)
                 raise raw.error
             if isinstance(raw, ProfileError):
                 raise raw
@@ -166,11 +182,7 @@ def _safe_id(raw: Any, error: ProfileError) -> str | None:
     if error.field == "id" or not isinstance(raw, Mapping):
         return None
     value = raw.get("id")
-    if (
-        isinstance(value, str)
-        and PSEUDONYM_PATTERN.match(value)
-        and not text_identifier_kind(value)
-    ):
+    if isinstance(value, str) and PSEUDONYM_PATTERN.match(value) and not id_identifier_kind(value):
         return value
     return None
 

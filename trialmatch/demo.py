@@ -18,6 +18,7 @@ from db import open_database
 from db.trials import iter_trials
 from matcher.loaders import load_files
 from matcher.synthetic import generate_patients
+from trialmatch.core.pseudonyms import PseudonymKey
 from trialmatch.core.settings import Settings
 from trialmatch.core.trial import MATCHABLE_STATUSES
 from trialmatch.steps import StepReport
@@ -73,7 +74,7 @@ def _write_synthetic_patients(settings: Settings, folder: Path, count: int) -> P
 def _import_patients(settings: Settings, path: Path) -> StepReport:
     from db.patients import store_patients
 
-    result = load_files([path])
+    result = load_files([path], pseudonyms=PseudonymKey(settings.secret_path))
     with open_database(settings.db) as database:
         counts = store_patients(database, result.profiles, source=path.name)
     return StepReport(

@@ -70,7 +70,9 @@ IDENTIFIERS: list[tuple[str, dict[str, Any], str]] = [
     ("nhs-in-text", {"conditions": [{"text": "NHS 943 476 5919"}]}, "conditions[0].text"),
     ("nhs-digits-in-text", {"conditions": [{"text": "nhs 9434765919"}]}, "conditions[0].text"),
     ("nhs-as-id", {"id": "9434765919"}, "id"),
-    ("national-id-number-value", {"reference": 9434765919}, "reference"),
+    # a field the format does not know is never named: its name may be the identifier
+    ("national-id-number-value", {"reference": 9434765919}, "(unknown field)"),
+    ("identifier-as-field-name", {"Dr Jean Moreau": "referring"}, "(unknown field)"),
 ]
 
 
@@ -162,3 +164,38 @@ def test_a_fact_called_name_is_not_a_person(baseline: Callable[..., dict[str, An
     check_anonymous(baseline(medications=[{"name": "lorazepam", "dose": 6, "unit": "mg/day"}]))
     with pytest.raises(IdentifierRefused):
         check_anonymous(baseline(medications=[{"name": "from Dr. House"}]))
+
+
+def test_an_unknown_field_is_refused_without_its_name(
+    tmp_path: Path, baseline: Callable[..., dict[str, Any]]
+) -> None:
+    path = tmp_path / "unknown.json"
+    path.write_text(json.dumps([{**baseline(id="P-U"), "Moreau": "yes"}]), encoding="utf-8")
+    (rejection,) = load_file(path).rejections
+    assert not rejection.identifier
+    assert "Moreau" not in rejection.describe()
+    assert rejection.describe().startswith(f"{path}: entry 1 (id P-U): unknown field")
+
+
+def test_a_malformed_csv_row_carrying_an_identifier_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text(
+        "id,age,medications\nP-1,forty,lorazepam (dr moreau)|2|mg\nP-2,51,zolpidem\n",
+        encoding="utf-8",
+    )
+    result = load_file(path)
+    assert [profile.id for profile in result.profiles] == ["P-2"]
+    (refusal,) = result.refused
+    assert refusal.field == "medications" and "moreau" not in refusal.describe()
+
+
+def test_an_identifying_id_is_neither_stored_nor_shown(
+    tmp_path: Path, baseline: Callable[..., dict[str, Any]]
+) -> None:
+    path = tmp_path / "ids.json"
+    path.write_text(json.dumps([baseline(id="jean.dupont"), baseline(id="P-1")]))
+    result = load_file(path)
+    (refusal,) = result.refused
+    assert refusal.field == "id" and refusal.patient_id is None
+    assert "jean.dupont" not in refusal.describe()
+    assert [profile.id for profile in result.profiles] == ["P-1"]

@@ -133,3 +133,7 @@ def test_a_group_containing_itself_fails_the_pair_only(example_trial: Trial) -> 
     list(match_all(index, [profile], {example_trial.trial_id: looping}, TODAY, counts=counts))
     assert counts.candidate_pairs == 1
     assert counts.failed == 1
+    # recorded by kind, place and position, never by message
+    (failure,) = counts.failures
+    assert failure.kind.startswith("ValueError at plan.py:")
+    assert failure.describe().endswith(f"patient #1 of the run, trial {example_trial.trial_id}")

@@ -34,17 +34,20 @@ def import_patients(
 
     A profile whose id is already known replaces the stored one and is
     re-matched at the next `trialmatch match`. Refused and invalid entries are
-    listed by file, line or entry and field, never with their content.
+    listed by file, line or entry and field, never with their content. FHIR
+    patients get pseudonyms keyed with the secret in setting `secret_file`
+    (created on first use, beside the database by default).
 
     Example: trialmatch patients import patients.json more.csv bundle.json --db var/trialmatch.db
     """
     from db.connection import open_database
     from db.patients import store_patients
     from matcher.loaders import load_files
+    from trialmatch.core.pseudonyms import PseudonymKey
 
     with reporting_errors():
         settings = settings_for(db=db)
-        result = load_files(files)
+        result = load_files(files, pseudonyms=PseudonymKey(settings.secret_path))
         with open_database(settings.db) as database:
             counts = store_patients(database, result.profiles, source=", ".join(map(str, files)))
         _print_import(result, counts.new, counts.changed, as_json)

@@ -17,9 +17,15 @@
     └── RunLocked                   another nightly run holds the lock
 
 Third-party exceptions are translated at the border with ``raise … from exc``.
+An exception raised while a patient is in hand is recorded by
+`kind_and_place` (its class and the line that raised it), never by its
+message, which may quote a fact of the patient.
 """
 
 from __future__ import annotations
+
+import traceback
+from pathlib import Path
 
 
 class TrialmatchError(Exception):
@@ -95,3 +101,15 @@ class UnknownRecordVersion(StorageError):
 
 class RunLocked(TrialmatchError):
     """Another nightly run holds the lock."""
+
+
+def kind_and_place(error: BaseException) -> str:
+    """The exception's class and the code line that raised it: 'ValueError at rules.py:88 (_age)'.
+
+    Its message is left out on purpose: it may quote a patient's data.
+    """
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return type(error).__name__
+    frame = frames[-1]
+    return f"{type(error).__name__} at {Path(frame.filename).name}:{frame.lineno} ({frame.name})"

@@ -8,6 +8,11 @@ kind (closed world): a condition or drug not in it is taken as absent.
 Beyond DESIGN.md a profile may carry ``lactating`` (bool) and ``allergies``
 (list of ``{"text": ...}``), since FHIR AllergyIntolerance is imported.
 Input objects are validated into profiles by `trialmatch.core.profile_reader`.
+
+Two facts are coarsened by the records themselves, so no loader can store
+them precisely: a location keeps two decimals (about 1 km; a distance moves
+by less than a kilometre) and an age of 90 or more is 90, as the HIPAA Safe
+Harbor rule aggregates ages over 89.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ PROFILE_FORMAT_VERSION = 1
 Sex = Literal["female", "male"]
 SEXES: frozenset[str] = frozenset(get_args(Sex))
 PSEUDONYM_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+LOCATION_DECIMALS = 2
+OLDEST_AGE_STORED = 90.0
 TOP_LEVEL_KEYS = frozenset(
     {
         "version",
@@ -95,6 +102,9 @@ class Location:
     def __post_init__(self) -> None:
         if not -90 <= self.lat <= 90 or not -180 <= self.lon <= 180:
             raise ValueError("latitude must lie in -90..90 and longitude in -180..180")
+        # a home to the metre identifies its household; 0.01 degree is about a kilometre
+        object.__setattr__(self, "lat", round(float(self.lat), LOCATION_DECIMALS))
+        object.__setattr__(self, "lon", round(float(self.lon), LOCATION_DECIMALS))
 
 
 @dataclass(frozen=True)
@@ -117,6 +127,8 @@ class PatientProfile:
             raise ProfileError("expected a pseudonym of letters, digits, . _ : -", field="id")
         if self.age is not None and not 0 <= self.age <= 130:
             raise ProfileError("expected an age in years between 0 and 130", field="age")
+        if self.age is not None and self.age >= OLDEST_AGE_STORED:
+            object.__setattr__(self, "age", OLDEST_AGE_STORED)  # few are that old: it identifies
         if self.sex is not None and self.sex not in SEXES:
             raise ProfileError("expected 'female' or 'male'", field="sex")
         if self.sex == "male" and self.pregnant:

@@ -64,10 +64,15 @@ class _Reader:
     def fail(self, field_name: str, expected: str) -> ProfileError:
         return ProfileError(f"expected {expected}", field=field_name, where=self.where)
 
+    def unknown_field(self, parent: str | None, allowed: list[str]) -> ProfileError:
+        # never the field's name: a column or key can itself be a name or a number
+        return ProfileError(
+            f"unknown field (expected only {', '.join(allowed)})", field=parent, where=self.where
+        )
+
     def profile(self) -> PatientProfile:
-        unknown = sorted(set(self.data) - TOP_LEVEL_KEYS)
-        if unknown:
-            raise self.fail(unknown[0], f"one of the profile fields {sorted(TOP_LEVEL_KEYS)}")
+        if set(self.data) - TOP_LEVEL_KEYS:
+            raise self.unknown_field(None, sorted(TOP_LEVEL_KEYS))
         version = self.data.get("version", PROFILE_FORMAT_VERSION)
         if version != PROFILE_FORMAT_VERSION:
             raise self.fail("version", f"format version {PROFILE_FORMAT_VERSION}")
@@ -151,9 +156,8 @@ class _Reader:
             raise self.fail(path, "an object")
         if "name" in item and "text" not in item:  # {"name": "lorazepam"} reads as its text
             item = {("text" if key == "name" else key): value for key, value in item.items()}
-        unknown = sorted(set(item) - allowed)
-        if unknown:
-            raise self.fail(f"{path}.{unknown[0]}", f"one of {sorted(allowed)}")
+        if set(item) - allowed:
+            raise self.unknown_field(path, sorted(allowed))
         return item
 
     def condition(self, path: str, raw: Any) -> ConditionFact:

@@ -39,6 +39,13 @@ class Settings:
     schedule_cron: str = "0 2 * * *"
     schedule_timezone: str = ""
     misfire_grace_seconds: int = 3600
+    # the key of derived pseudonyms (`trialmatch.core.pseudonyms`); None: beside the database
+    secret_file: Path | None = None
+
+    @property
+    def secret_path(self) -> Path:
+        """Where the installation's pseudonym secret lives."""
+        return self.secret_file or self.db.with_name("trialmatch.secret")
 
     @property
     def user_agent(self) -> str:
@@ -87,7 +94,7 @@ def _coerce_all(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def _coerce(name: str, type_name: str, value: Any) -> Any:
     try:
-        if type_name == "Path":
+        if type_name in ("Path", "Path | None"):
             return Path(value)
         if type_name == "int":
             return int(value)

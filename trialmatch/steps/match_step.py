@@ -36,7 +36,7 @@ from trialmatch.core.criteria import (
     criteria_to_document,
     criteria_version,
 )
-from trialmatch.core.errors import TrialmatchError
+from trialmatch.core.errors import TrialmatchError, kind_and_place
 from trialmatch.core.match import MatchResult
 from trialmatch.core.patient import PatientProfile
 from trialmatch.core.trial import MATCHABLE_STATUSES, Trial
@@ -57,7 +57,8 @@ def run_match_step(db_path: Path, out_dir: Path, *, today: date | None = None) -
             _write_lists(database, run_id, out_dir, report)
         except Exception as exc:
             match_store.finish_run(database, run_id, report.counts, "failed")
-            raise TrialmatchError(f"match run {run_id} failed: {exc}") from exc
+            # by kind and place only, and not chained: the message may quote a patient's data
+            raise TrialmatchError(f"match run {run_id} failed: {kind_and_place(exc)}") from None
         match_store.finish_run(database, run_id, report.counts, "succeeded")
     return report
 
@@ -114,7 +115,8 @@ def _match(database: sqlite_utils.Database, run_id: int, today: date, report: St
         failed=counts.failed,
     )
     if counts.failed:
-        report.errors.append(f"{counts.failed} pairs could not be evaluated (see the log)")
+        first = counts.failures[0].describe()
+        report.errors.append(f"{counts.failed} pairs could not be evaluated (first: {first})")
 
 
 def _has_windows(criteria: Sequence[Criterion]) -> bool:
@@ -144,11 +146,13 @@ def _collect(
 def _profiles(database: sqlite_utils.Database, report: StepReport) -> list[PatientProfile]:
     profiles = []
     rows = database.query("SELECT patient_id, profile FROM patients ORDER BY patient_id")
-    for row in rows:
+    for position, row in enumerate(rows, start=1):
         try:
             profiles.append(patient_store.patient_from_row(row))
         except (TrialmatchError, ValueError, KeyError) as exc:
-            report.errors.append(f"patient {row['patient_id']}: stored profile unreadable ({exc})")
+            # by position: an id stored before the guard refused identifying ids may be one
+            problem = f"stored profile #{position} (by id) unreadable: {kind_and_place(exc)}"
+            report.errors.append(problem)
     return profiles
 
 
