@@ -18,12 +18,18 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
+
+from crawler.paging import CrawlPlan, SourcePage
 
 from trialmatch.core import canonical
 from trialmatch.core.errors import SourceParseError, UnsupportedFormat
 from trialmatch.core.registry_ids import find_registry_ids, registry_page
 from trialmatch.core.trial import SEXES, Site, Trial, TrialSex
+
+if TYPE_CHECKING:
+    from crawler.polite import PoliteFetcher
+    from trialmatch.core.settings import Settings
 
 NAME = "ctgov"
 # The registry's own words for the statuses we crawl (its API filters on them);
@@ -376,3 +382,48 @@ def _coordinates(point: Any) -> tuple[float | None, float | None]:
     if -90 <= latitude <= 90 and -180 <= longitude <= 180:
         return latitude, longitude
     return None, None
+
+
+# --- online ----------------------------------------------------------------------
+
+
+def parse_records(page: StudyPage, url: str) -> tuple[list[Trial], list[SourceParseError]]:
+    """Parse each record on its own: one bad study is set aside, the page goes on."""
+    trials: dict[str, Trial] = {}
+    failures: list[SourceParseError] = []
+    for record in page.records:
+        try:
+            trial = parse_study(record, url)
+        except SourceParseError as exc:
+            failures.append(exc)
+            continue
+        trials[trial.trial_id] = trial  # a study listed twice on a page is stored once
+    return list(trials.values()), failures
+
+
+class _Online:
+    """API v2: ``GET {base}/studies`` with the same query on every page, ``pageToken`` the cursor."""
+
+    name = NAME
+
+    def base_url(self, settings: Settings) -> str:
+        return settings.ctgov_base_url
+
+    def plan(self, *, page_size: int, since: dt.date | None) -> CrawlPlan:
+        if since is None:
+            return CrawlPlan("full", full_query(page_size))
+        return CrawlPlan("incremental", incremental_query(since, page_size))
+
+    def load_page(
+        self, fetcher: PoliteFetcher, base_url: str, query: dict[str, str], cursor: str | None
+    ) -> SourcePage:
+        url = studies_url(base_url)
+        params = dict(query)
+        if cursor:
+            params["pageToken"] = cursor
+        page = fetcher.fetch(url, params, read_page)
+        trials, failures = parse_records(page, url)
+        return SourcePage(trials, failures, page.next_page_token, page.total_count)
+
+
+ONLINE = _Online()

@@ -22,14 +22,16 @@ are EUCTR's words (``Ongoing``, ``Completed``, ``Prematurely Ended`` …).
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from crawler.paging import CrawlPlan, SourcePage
 from crawler.sources.fields import (
     clean,
     criteria_text,
@@ -41,6 +43,10 @@ from crawler.sources.fields import (
 )
 from trialmatch.core.errors import SourceParseError
 from trialmatch.core.trial import Site, Trial
+
+if TYPE_CHECKING:
+    from crawler.polite import PoliteFetcher
+    from trialmatch.core.settings import Settings
 
 NAME = "euctr"
 PUBLIC_BASE_URL = "https://www.clinicaltrialsregister.eu"
@@ -514,3 +520,50 @@ MEMBER_STATES = {
     "sweden": "SE",
     "united kingdom": "GB",
 }
+
+
+# --- online ----------------------------------------------------------------------
+
+
+def _text(body: bytes, url: str) -> str:
+    return body.decode("utf-8", errors="replace")
+
+
+class _Online:
+    """Search result pages for paging, the full-text download of each page for the records.
+
+    The cursor is the page number; a full crawl asks for ongoing trials, an
+    incremental one for records entered since the date.
+    """
+
+    name = NAME
+
+    def base_url(self, settings: Settings) -> str:
+        return settings.euctr_base_url
+
+    def plan(self, *, page_size: int, since: dt.date | None) -> CrawlPlan:
+        if since is None:
+            return CrawlPlan("full", {"query": "", "status": "ongoing"})
+        return CrawlPlan("incremental", {"query": "", "dateFrom": since.isoformat()})
+
+    def load_page(
+        self, fetcher: PoliteFetcher, base_url: str, query: dict[str, str], cursor: str | None
+    ) -> SourcePage:
+        page_number = int(cursor or 1)
+        root = base_url.rstrip("/")
+        params = {**query, "page": str(page_number)}
+        search_url = f"{root}/ctr-search/search"
+        html = fetcher.fetch(search_url, params, lambda body, url: body)
+        results = read_search_page(html, search_url)
+        download_url = f"{root}/ctr-search/rest/download/full"
+        text = fetcher.fetch(download_url, {**params, "mode": "current_page"}, _text)
+        trials: list[Trial] = []
+        failures: list[SourceParseError] = []
+        if results.trials:
+            for outcome in read_download(text, f"{download_url}?page={page_number}"):
+                (failures if isinstance(outcome, SourceParseError) else trials).append(outcome)  # type: ignore[arg-type]
+        next_cursor = str(page_number + 1) if page_number < results.pages else None
+        return SourcePage(trials, failures, next_cursor, None)
+
+
+ONLINE = _Online()

@@ -95,7 +95,7 @@ ALIASES = {
 
 
 def _key(name: str) -> str:
-    return _KEY.sub("", name.casefold())
+    return _KEY.sub("", name.strip().strip('"').casefold())
 
 
 def recognises(head: bytes, name: str) -> bool:
@@ -155,13 +155,11 @@ def _read_xml(
 
 def _read_csv(stream: BinaryIO, where: str) -> Iterator[Trial | SourceParseError]:
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
-    sample = text.read(8192)
+    first_line = text.readline()
     text.seek(0)
-    try:
-        dialect = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(text, dialect)
+    # the header names the columns, so the commonest separator in it is the delimiter
+    delimiter = max(",;\t", key=first_line.count)
+    reader = csv.reader(text, csv.excel, delimiter=delimiter)
     header = next(reader, None)
     if header is None:
         yield SourceParseError("empty file: no header row", registry=NAME, url=where)
