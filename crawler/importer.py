@@ -201,8 +201,8 @@ _FOREIGN_MARKERS: tuple[tuple[bytes, str], ...] = (
      " through WHO ICTRP (JPRN)"),
     (b"UMIN", "a UMIN-CTR web page; Japanese registries' pages are not read: their records come"
      " through WHO ICTRP (JPRN)"),
-    (b'"drksId"', "a DRKS record; no DRKS source: its records come through WHO ICTRP"),
     (b'"$schema"', "a JSON Schema, not a trial record"),
+    (b'"drksId"', "a DRKS record; no DRKS source: its records come through WHO ICTRP"),
 )
 
 

@@ -2,7 +2,9 @@
 
 The trials table (``db.schema_trials``) marks trials to (re-)parse with
 ``needs_parse = 1``; `store_criteria` writes a trial's criteria document and
-clears the mark in one transaction.
+clears the mark in one transaction. Only a study's chosen registration is
+parsed (`db.studies`): the other registrations of the study wait, marked,
+until one of them is chosen.
 """
 
 from __future__ import annotations
@@ -31,20 +33,29 @@ if TYPE_CHECKING:
 class PendingTrial:
     trial_id: str
     eligibility_text: str
+    # ISO 639-1 code of the text's language when identified; None: too short to tell
+    language: str | None = None
+
+    @property
+    def in_english(self) -> bool:
+        return self.language in (None, "en")
 
 
 def iter_pending(
     database: sqlite_utils.Database, *, everything: bool = False
 ) -> Iterator[PendingTrial]:
-    """Trials marked for parsing (or every trial), in id order."""
-    where = "" if everything else "WHERE needs_parse = 1"
-    sql = f"SELECT trial_id, eligibility_text FROM trials {where} ORDER BY trial_id"
+    """Chosen registrations marked for parsing (or every chosen one), in id order."""
+    where = "WHERE chosen = 1" if everything else "WHERE needs_parse = 1 AND chosen = 1"
+    sql = (
+        f"SELECT trial_id, eligibility_text, criteria_language FROM trials {where}"
+        " ORDER BY trial_id"
+    )
     try:
         rows = database.execute(sql).fetchall()
     except sqlite3.Error as exc:
         raise StorageError(f"cannot read trials to parse: {exc}") from exc
-    for trial_id, text in rows:
-        yield PendingTrial(str(trial_id), text or "")
+    for trial_id, text, language in rows:
+        yield PendingTrial(str(trial_id), text or "", language)
 
 
 def mark_outdated(database: sqlite_utils.Database, parser_version: str) -> int:
@@ -65,7 +76,7 @@ def mark_outdated(database: sqlite_utils.Database, parser_version: str) -> int:
 
 
 def count_pending(database: sqlite_utils.Database, *, everything: bool = False) -> int:
-    where = "" if everything else "WHERE needs_parse = 1"
+    where = "WHERE chosen = 1" if everything else "WHERE needs_parse = 1 AND chosen = 1"
     return int(database.execute(f"SELECT count(*) FROM trials {where}").fetchone()[0])
 
 

@@ -155,6 +155,13 @@ def _read_xml(
 
 def _read_csv(stream: BinaryIO, where: str) -> Iterator[Trial | SourceParseError]:
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+    try:
+        yield from _read_csv_text(text, where)
+    finally:
+        text.detach()  # the caller owns the stream and closes it
+
+
+def _read_csv_text(text: io.TextIOWrapper, where: str) -> Iterator[Trial | SourceParseError]:
     first_line = text.readline()
     text.seek(0)
     # the header names the columns, so the commonest separator in it is the delimiter

@@ -81,11 +81,21 @@ def test_crawl_prints_a_summary_and_one_study_can_be_fetched(settings: Settings)
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["--registry", "euctr"], 1, "no registry source 'euctr' (known: ctgov)"),
+        (
+            ["--registry", "drks"],
+            1,
+            "no registry source 'drks' (known: anzctr, ctgov, ctis, euctr, isrctn, who-ictrp)",
+        ),
+        (
+            ["--registry", "anzctr"],
+            1,
+            "registry 'anzctr' has no online interface to crawl (crawlable: ctgov, ctis,"
+            " euctr, isrctn); use: trialmatch import --registry anzctr FILE…",
+        ),
         (["--since", "yesterday"], 2, "expected YYYY-MM-DD"),
         (["--study", "NCT00000000"], 1, "HTTP 404"),
     ],
-    ids=["unknown-registry", "bad-date", "unknown-study"],
+    ids=["unknown-registry", "offline-registry", "bad-date", "unknown-study"],
 )
 def test_crawl_errors_are_one_clean_line(
     settings: Settings, args: list[str], code: int, message: str
