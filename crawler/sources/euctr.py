@@ -454,6 +454,8 @@ def trial_from_fields(fields: Mapping[str, str], where: str) -> Trial:
         else (),
         raw=dict(values),
         secondary_ids=secondary_ids([values.get("other_ids")], trial_id),
+        # a page cut short, or a record without section E: stored, and said so
+        flags=() if values.get("inclusion") or values.get("exclusion") else ("no_eligibility_section",),
     )
 
 

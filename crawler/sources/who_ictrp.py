@@ -187,7 +187,7 @@ def _read_csv_text(text: io.TextIOWrapper, where: str) -> Iterator[Trial | Sourc
                 continue  # a blank line between records
             count += 1
             fields = {name: value for name, value in zip(names, row, strict=False) if value}
-            yield _record(fields, where, f"row {count + 1} (line {reader.line_num})")
+            yield _record(fields, where, f"record {count} (line {reader.line_num})")
     except csv.Error as exc:
         yield SourceParseError(
             f"unreadable CSV: {exc}", registry=NAME, url=where, position=f"line {reader.line_num}"
