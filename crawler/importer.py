@@ -18,7 +18,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 import sqlite_utils
 
@@ -29,7 +29,7 @@ from crawler.sources.xml_records import peek_head, root_name
 from db import runs
 from db.trials import StoreCounts, prepare_trials, store_prepared
 from trialmatch.core.errors import SourceParseError
-from trialmatch.core.runs import CrawlRun, PageCounts
+from trialmatch.core.runs import CrawlRun, CrawlStatus, PageCounts
 from trialmatch.core.trial import Trial
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ def import_files(
                 if on_progress is not None:
                     on_progress(report)
     _store(database, report, batch)
-    status = "failed" if report.refused and not report.records else "succeeded"
+    status: CrawlStatus = "failed" if report.refused and not report.records else "succeeded"
     message = f"{len(report.refused)} refused" if report.refused else None
     report.run = runs.finish_crawl_run(database, report.run.id, status=status, message=message)
     if on_progress is not None:
@@ -136,8 +136,13 @@ def _file_inputs(path: Path, registry: str, report: ImportReport) -> Iterator[_I
             yield _Input(
                 f"{path}!{info.filename}",
                 Path(info.filename).name,
-                lambda info=info: io.BufferedReader(archive.open(info)),  # type: ignore[misc]
+                lambda info=info: _buffered(archive.open(info)),  # type: ignore[misc]
             )
+
+
+def _buffered(member: IO[bytes]) -> BinaryIO:
+    # a zip member is read through a buffer, so a reader can peek at its head
+    return io.BufferedReader(member)  # type: ignore[type-var]
 
 
 def _read(source: Source, item: _Input) -> Iterator[Trial | SourceParseError]:
@@ -193,14 +198,23 @@ def _store(database: sqlite_utils.Database, report: ImportReport, batch: list[Tr
 
 # What a file no source reads looks like, so a refusal says what it is.
 _FOREIGN_MARKERS: tuple[tuple[bytes, str], ...] = (
-    (b"<clinical_study", "legacy ClinicalTrials.gov XML (<clinical_study>), retired; use API v2 JSON"),
+    (
+        b"<clinical_study",
+        "legacy ClinicalTrials.gov XML (<clinical_study>), retired; use API v2 JSON",
+    ),
     (b"<rss", "an RSS feed: titles and links only, no eligibility criteria"),
     (b"Invalid URL Path", "a ClinicalTrials.gov error page ('Invalid URL Path'): no study in it"),
     (b"chictr", "a ChiCTR web page; no ChiCTR source: its records come through WHO ICTRP"),
-    (b"jrct", "a jRCT web page; Japanese registries' pages are not read: their records come"
-     " through WHO ICTRP (JPRN)"),
-    (b"UMIN", "a UMIN-CTR web page; Japanese registries' pages are not read: their records come"
-     " through WHO ICTRP (JPRN)"),
+    (
+        b"jrct",
+        "a jRCT web page; Japanese registries' pages are not read: their records come"
+        " through WHO ICTRP (JPRN)",
+    ),
+    (
+        b"UMIN",
+        "a UMIN-CTR web page; Japanese registries' pages are not read: their records come"
+        " through WHO ICTRP (JPRN)",
+    ),
     (b'"$schema"', "a JSON Schema, not a trial record"),
     (b'"drksId"', "a DRKS record; no DRKS source: its records come through WHO ICTRP"),
 )

@@ -87,7 +87,7 @@ class PoliteFetcher:
         *,
         json_body: Any = None,
     ) -> T:
-        """GET *url* with *params* (POST *json_body*, if given) and return ``decode(body, full_url)``.
+        """GET *url* with *params* (POST *json_body*, if given); ``decode(body, full_url)`` it.
 
         Faults are retried; robots.txt is asked for a POST as for a GET.
         """

@@ -79,10 +79,11 @@ def _write_keys(database: sqlite_utils.Database, trial_ids: list[str]) -> None:
         "DELETE FROM trial_links WHERE trial_id IN (SELECT value FROM json_each(?))", [ids]
     )
     rows = database.execute(
-        "SELECT trial_id, secondary_ids FROM trials WHERE trial_id IN (SELECT value FROM json_each(?))",
+        "SELECT trial_id, secondary_ids FROM trials"
+        " WHERE trial_id IN (SELECT value FROM json_each(?))",
         [ids],
     ).fetchall()
-    links = []
+    links: list[tuple[str, str]] = []
     for trial_id, secondary in rows:
         keys = link_keys([trial_id, *canonical.loads(secondary or "[]")]) or {f"id:{trial_id}"}
         links.extend((trial_id, key) for key in sorted(keys))
@@ -109,7 +110,8 @@ def _reachable(database: sqlite_utils.Database, start: list[str]) -> set[str]:
     while frontier:
         rows = database.execute(
             "SELECT link_key, trial_id FROM trial_links WHERE link_key IN"
-            " (SELECT link_key FROM trial_links WHERE trial_id IN (SELECT value FROM json_each(?)))",
+            " (SELECT link_key FROM trial_links"
+            " WHERE trial_id IN (SELECT value FROM json_each(?)))",
             [canonical.dumps(sorted(frontier))],
         ).fetchall()
         by_key: dict[str, list[str]] = {}
@@ -137,8 +139,8 @@ def _components(database: sqlite_utils.Database, trial_ids: set[str]) -> list[li
         return item
 
     rows = database.execute(
-        "SELECT link_key, trial_id FROM trial_links WHERE trial_id IN (SELECT value FROM json_each(?))"
-        " ORDER BY link_key",
+        "SELECT link_key, trial_id FROM trial_links"
+        " WHERE trial_id IN (SELECT value FROM json_each(?)) ORDER BY link_key",
         [canonical.dumps(sorted(trial_ids))],
     ).fetchall()
     by_key: dict[str, list[str]] = {}
@@ -293,10 +295,12 @@ def _study_records(
         )
     }
     for study_id, chosen_id, status_id in studies:
-        row = chosen_rows.get(chosen_id)
-        if row is None:
+        chosen = chosen_rows.get(chosen_id)
+        if chosen is None:
             continue
-        yield _study_record(row, study_id, status_id, members.get(study_id, []), sites.get(study_id, []))
+        yield _study_record(
+            row, study_id, status_id, members.get(study_id, []), sites.get(study_id, [])
+        )
 
 
 def _study_record(
@@ -312,7 +316,9 @@ def _study_record(
         (member["overall_status"] for member in members if member["trial_id"] == status_id),
         trial.overall_status,
     )
-    site_list = [Site(**{name: site.get(name) for name in Site.__dataclass_fields__}) for site in site_rows]
+    site_list = [
+        Site(**{name: site.get(name) for name in Site.__dataclass_fields__}) for site in site_rows
+    ]
     return dataclasses.replace(
         trial,
         overall_status=status_word,
@@ -344,7 +350,8 @@ def study_of(database: sqlite_utils.Database, trial_id: str) -> Trial | None:
     if row is None or row[0] is None:
         return None
     study = database.execute(
-        "SELECT study_id, chosen_trial_id, status_trial_id FROM studies WHERE study_id = ?", [row[0]]
+        "SELECT study_id, chosen_trial_id, status_trial_id FROM studies WHERE study_id = ?",
+        [row[0]],
     ).fetchone()
     if study is None:
         return None

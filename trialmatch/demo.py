@@ -3,8 +3,9 @@
 The bundled snapshot of real ClinicalTrials.gov records is served on
 loopback and crawled through the same code as the public API; real records
 of other registries (EU CTIS, ANZCTR, ISRCTN) are imported through the same
-path as ``trialmatch import``; the criteria are parsed; a seeded set of synthetic anonymised patients (written out as a
-JSON Lines file, then imported like any other) is matched; the referral
+path as ``trialmatch import``; the criteria are parsed; a seeded set of
+synthetic anonymised patients (written out as a JSON Lines file, then
+imported like any other) is matched; the referral
 lists are written. Everything lands in one folder, rebuilt on every run.
 """
 

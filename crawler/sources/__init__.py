@@ -49,9 +49,7 @@ class Source(Protocol):
 
     def parse(self, page: Any, url: str) -> Iterator[Trial]: ...
 
-    def read_records(
-        self, stream: BinaryIO, where: str
-    ) -> Iterator[Trial | SourceParseError]: ...
+    def read_records(self, stream: BinaryIO, where: str) -> Iterator[Trial | SourceParseError]: ...
 
     def recognises(self, head: bytes, name: str) -> bool: ...
 
@@ -87,7 +85,7 @@ def get_source(name: str) -> Source:
 def online_sources() -> dict[str, Any]:
     """The sources that can be crawled, by name, with their ``ONLINE`` paging."""
     return {
-        name: getattr(source, "ONLINE")
+        name: source.ONLINE  # type: ignore[attr-defined]
         for name, source in all_sources().items()
         if getattr(source, "ONLINE", None) is not None
     }

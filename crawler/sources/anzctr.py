@@ -108,7 +108,8 @@ def trial_from_element(element: ET.Element, trial_id: str, where: str) -> Trial:
         ),
         keywords=tuple(
             dict.fromkeys(
-                clean(t) for t in all_texts(element, "conditions", "conditioncode", "conditioncode2")
+                clean(t)
+                for t in all_texts(element, "conditions", "conditioncode", "conditioncode2")
             )
         ),
         phases=_phases(path_text(element, "recruitment", "phase")),
@@ -163,11 +164,12 @@ def _sites(element: ET.Element) -> tuple[Site, ...]:
     for postcode in all_texts(element, *recruitment, "postcode"):
         code, _, place = postcode.partition(" - ")
         sites.append(Site(city=clean(place) or None, zip=code.strip(), country=country))
-    for abroad in [
-        item for item in element.iter() if item.tag == "countryoutsideaustralia"
-    ]:
+    for abroad in [item for item in element.iter() if item.tag == "countryoutsideaustralia"]:
         sites.append(
-            Site(country=path_text(abroad, "country") or None, state=path_text(abroad, "state") or None)
+            Site(
+                country=path_text(abroad, "country") or None,
+                state=path_text(abroad, "state") or None,
+            )
         )
     if not sites and country:
         sites.extend(Site(country=country, state=clean(name)) for name in states)

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from crawler.paging import CrawlPlan, SourcePage
-
 from trialmatch.core import canonical
 from trialmatch.core.errors import SourceParseError, UnsupportedFormat
 from trialmatch.core.registry_ids import find_registry_ids, registry_page
@@ -402,7 +401,7 @@ def parse_records(page: StudyPage, url: str) -> tuple[list[Trial], list[SourcePa
 
 
 class _Online:
-    """API v2: ``GET {base}/studies`` with the same query on every page, ``pageToken`` the cursor."""
+    """API v2: ``GET {base}/studies``, the same query on every page, ``pageToken`` the cursor."""
 
     name = NAME
 

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from crawler.paging import CrawlPlan, SourcePage
-
 from crawler.sources.fields import (
     clean,
     criteria_text,
@@ -96,7 +95,6 @@ def recognises(head: bytes, name: str) -> bool:
     if not text.startswith((b"{", b"[")):
         return False
     return any(key in head for key in (b'"ctNumber"', b'"showWarning"')) or text.strip() == b"{}"
-
 
 
 @dataclass(frozen=True)
@@ -168,8 +166,9 @@ def read_records(stream: BinaryIO, where: str) -> Iterator[Trial | SourceParseEr
     records = _records_of(document)
     if records is None:
         yield SourceParseError(
-            "not a CTIS record: no ctNumber" if document != {} else "an empty record: CTIS "
-            "answers {} for a CT number it does not know",
+            "not a CTIS record: no ctNumber"
+            if document != {}
+            else "an empty record: CTIS answers {} for a CT number it does not know",
             registry=NAME,
             url=where,
             excerpt=excerpt(data),
@@ -314,9 +313,7 @@ def _phases(information: Mapping[str, Any], record: Mapping[str, Any]) -> tuple[
     return (clean(phase),) if isinstance(phase, str) and phase.strip() else ()
 
 
-def _ages(
-    population: Mapping[str, Any], age_group: Any
-) -> tuple[float | None, float | None]:
+def _ages(population: Mapping[str, Any], age_group: Any) -> tuple[float | None, float | None]:
     spans = [
         AGE_RANGES[str(item.get("ageRangeCategoryCode") or item.get("ageRangeCategory"))]
         for item in _list(population, "ageRanges")
@@ -324,7 +321,9 @@ def _ages(
     ]
     if not spans and isinstance(age_group, str):
         spans = [
-            _AGE_GROUPS[part.strip()] for part in age_group.split(",") if part.strip() in _AGE_GROUPS
+            _AGE_GROUPS[part.strip()]
+            for part in age_group.split(",")
+            if part.strip() in _AGE_GROUPS
         ]
     if not spans:
         return None, None
@@ -348,7 +347,9 @@ def _criteria(eligibility: Mapping[str, Any]) -> str | None:
             text = clean(item.get(key))
             if text:
                 number = item.get("number")
-                lines.append(f"{number}. {text}" if number and not text[:3].strip(". ").isdigit() else text)
+                lines.append(
+                    f"{number}. {text}" if number and not text[:3].strip(". ").isdigit() else text
+                )
         return "\n".join(lines)
 
     return criteria_text(
@@ -488,7 +489,9 @@ class _Online:
         record = _decode(fetcher.fetch(url, {}, _checked_json), url)
         if not isinstance(record, Mapping) or not record.get("ctNumber"):
             return SourceParseError(
-                f"CTIS retrieve of {ct_number} gave no record", registry=NAME, url=url,
+                f"CTIS retrieve of {ct_number} gave no record",
+                registry=NAME,
+                url=url,
                 excerpt=excerpt(json.dumps(record)),
             )
         try:

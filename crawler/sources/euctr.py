@@ -42,7 +42,7 @@ from crawler.sources.fields import (
     strip_markup,
 )
 from trialmatch.core.errors import SourceParseError
-from trialmatch.core.trial import Site, Trial
+from trialmatch.core.trial import Site, Trial, TrialSex
 
 if TYPE_CHECKING:
     from crawler.polite import PoliteFetcher
@@ -258,7 +258,9 @@ def _section_rows(tree: LexborHTMLParser) -> dict[str, str]:
         cells = row.css("td")
         if len(cells) < 3:
             continue
-        key = clean(cells[0].text())
+        key = cells[0].text(strip=True)
+        if key not in _WANTED_ROWS and not key.startswith(("F.1", "A.5")):
+            continue  # most of a protocol (its products, D.*) is not read: skip it cheaply
         label = clean(cells[1].text())
         value = _cell_text(cells[2])
         if key == "N." and label.startswith("Date of Competent"):
@@ -271,6 +273,14 @@ def _section_rows(tree: LexborHTMLParser) -> dict[str, str]:
             rows[f"age:{label}"] = value
         rows.setdefault(key, value)
     return rows
+
+
+_WANTED_ROWS = frozenset(
+    {
+        "A.1", "A.2", "A.3", "A.3.1", "A.4.1", "B.1.1", "E.1.1", "E.1.1.1", "E.3", "E.4",
+        "E.7.1", "E.7.2", "E.7.3", "E.7.4", "F.2.1", "F.2.2", "F.3.1", "N.", "P.",
+    }
+)  # fmt: skip
 
 
 def _cell_text(cell: LexborNode) -> str:
@@ -425,12 +435,18 @@ _PLACEHOLDERS = frozenset({"JSON_ERROR_HERE"})
 
 def trial_from_fields(fields: Mapping[str, str], where: str) -> Trial:
     """One member-state protocol record (from a page or the download) as a `Trial`."""
-    values = {key: ("" if value.strip() in _PLACEHOLDERS else value) for key, value in fields.items()}
+    values = {
+        key: ("" if value.strip() in _PLACEHOLDERS else value) for key, value in fields.items()
+    }
     number = values["eudract_number"]
     state = values.get("member_state") or ""
     trial_id = f"{number}-{state}" if state else number
     low, high = _age_span([name.casefold() for name in values.get("age_groups", "").split("; ")])
-    page = _protocol_url(number, state) if state else f"{PUBLIC_BASE_URL}/ctr-search/search?query={number}"
+    page = (
+        _protocol_url(number, state)
+        if state
+        else f"{PUBLIC_BASE_URL}/ctr-search/search?query={number}"
+    )
     conditions = [clean(values.get("condition")), clean(values.get("condition_lay"))]
     return Trial(
         registry=NAME,
@@ -448,14 +464,17 @@ def trial_from_fields(fields: Mapping[str, str], where: str) -> Trial:
         maximum_age_years=high,
         healthy_volunteers=_yes(values.get("healthy")),
         eligibility_text=criteria_text(values.get("inclusion"), values.get("exclusion")),
-        last_update=parse_date(values.get("decision_date")) or parse_date(values.get("first_entered")),
+        last_update=parse_date(values.get("decision_date"))
+        or parse_date(values.get("first_entered")),
         sites=(Site(country=_country(values.get("member_state_concerned", ""))),)
         if values.get("member_state_concerned")
         else (),
         raw=dict(values),
         secondary_ids=secondary_ids([values.get("other_ids")], trial_id),
         # a page cut short, or a record without section E: stored, and said so
-        flags=() if values.get("inclusion") or values.get("exclusion") else ("no_eligibility_section",),
+        flags=()
+        if values.get("inclusion") or values.get("exclusion")
+        else ("no_eligibility_section",),
     )
 
 
@@ -478,9 +497,9 @@ def _age_span(names: list[str]) -> tuple[float | None, float | None]:
     return (None if low == 0 else low), high
 
 
-def _sex_from_words(text: str) -> str:
+def _sex_from_words(text: str) -> TrialSex:
     words = {word.strip().casefold() for word in text.split(",")}
-    return sex_of("female" in words, "male" in words)  # type: ignore[return-value]
+    return sex_of("female" in words, "male" in words)
 
 
 def _country(concerned: str) -> str | None:

@@ -27,7 +27,9 @@ _AGE = re.compile(
     re.IGNORECASE,
 )
 _YEARS_PER_UNIT = {"y": 1.0, "m": 1 / 12, "w": 7 / 365.25, "d": 1 / 365.25, "h": 1 / 8766}
-_NO_LIMIT = frozenset({"", "n/a", "na", "no limit", "none", "not stated", "not applicable", "-", "??"})
+_NO_LIMIT = frozenset(
+    {"", "n/a", "na", "no limit", "none", "not stated", "not applicable", "-", "??"}
+)
 
 
 def parse_age_years(text: str | None, *, unit: str | None = None) -> float | None:
@@ -53,7 +55,7 @@ def parse_age_years(text: str | None, *, unit: str | None = None) -> float | Non
 
 
 def age_limits(low: float | None, high: float | None) -> tuple[float | None, float | None]:
-    """Limits a `Trial` accepts: a maximum of 0 means "no limit" (WHO, ReBEC); swapped ones fixed."""
+    """Limits a `Trial` accepts: a maximum of 0 is "no limit" (WHO, ReBEC); swapped ones fixed."""
     if high == 0:
         high = None
     if low is not None and high is not None and low > high:

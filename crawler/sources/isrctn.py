@@ -25,7 +25,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
 from crawler.paging import CrawlPlan, SourcePage
-
 from crawler.sources import who_ictrp
 from crawler.sources.fields import (
     age_limits,
@@ -113,7 +112,10 @@ def _parsed(full_trial: ET.Element, where: str, number: int) -> Trial | SourcePa
     number_text = "" if trial is None else path_text(trial, "isrctn")
     if trial is None or not number_text:
         return SourceParseError(
-            "<fullTrial> without <trial><isrctn>", registry=NAME, url=where, position=f"record {number}"
+            "<fullTrial> without <trial><isrctn>",
+            registry=NAME,
+            url=where,
+            position=f"record {number}",
         )
     trial_id = f"ISRCTN{number_text}"
     try:
@@ -252,10 +254,9 @@ def _as_dict(element: ET.Element) -> dict[str, object]:
             result[name] = [*existing, value] if isinstance(existing, list) else [existing, value]
         else:
             result[name] = value
-    if element.text and element.text.strip() and len(element):
-        result["#text"] = element.text.strip()
-    elif element.text and element.text.strip() and element.attrib:
-        result["#text"] = element.text.strip()
+    text = (element.text or "").strip()
+    if text and (len(element) or element.attrib):
+        result["#text"] = text
     return result
 
 

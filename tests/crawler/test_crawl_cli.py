@@ -165,11 +165,16 @@ def test_import_reports_each_refusal_and_says_so_in_its_exit_status(
     assert code == 0, err
     assert "import ctgov: 1 files, 1 records, 1 new" in out
 
-    code, out, _ = invoke("import", "--registry", "ctgov", str(good), str(legacy), str(v1), "--db", db)
+    code, out, _ = invoke(
+        "import", "--registry", "ctgov", str(good), str(legacy), str(v1), "--db", db
+    )
     text = " ".join(out.split())
     assert code == 1
     assert "1 unchanged" in text and "2 refused" in text
-    assert f"refused {legacy}: not a file the ctgov source reads: legacy ClinicalTrials.gov XML" in text
+    assert (
+        f"refused {legacy}: not a file the ctgov source reads: legacy ClinicalTrials.gov XML"
+        in text
+    )
     assert f"refused {v1}: retired ClinicalTrials.gov API v1 format" in text
 
 
@@ -191,5 +196,9 @@ def test_import_as_json_names_file_position_and_reason(settings: Settings, tmp_p
     document = json.loads(out)
     assert document["counts"]["new"] == 1
     assert document["refused"] == [
-        {"file": str(export), "position": "record 2 (line 3)", "reason": "a record without a TrialID"}
+        {
+            "file": str(export),
+            "position": "record 2 (line 3)",
+            "reason": "a record without a TrialID",
+        }
     ]

@@ -42,7 +42,9 @@ def test_a_record_without_its_id_is_refused_the_others_go_on() -> None:
     outcomes = _outcomes("who-ictrp", data)
 
     failures = [o for o in outcomes if isinstance(o, SourceParseError)]
-    assert [(f.reason, f.position) for f in failures] == [("a record without a TrialID", "record 2")]
+    assert [(f.reason, f.position) for f in failures] == [
+        ("a record without a TrialID", "record 2")
+    ]
     assert sum(isinstance(o, Trial) for o in outcomes) == 577
 
 
@@ -67,7 +69,10 @@ def test_an_html_page_of_no_trial_is_refused() -> None:
 
 
 def test_empty_exports_say_so() -> None:
-    empty_xml = b"<?xml version='1.0' encoding='UTF-8' ?><Trials_downloaded_from_ICTRP>\n</Trials_downloaded_from_ICTRP>"
+    empty_xml = (
+        b"<?xml version='1.0' encoding='UTF-8' ?><Trials_downloaded_from_ICTRP>\n"
+        b"</Trials_downloaded_from_ICTRP>"
+    )
     assert [str(o) for o in _outcomes("who-ictrp", empty_xml, "empty.xml")] == [
         "who-ictrp: the export holds no trial (empty.xml)"
     ]

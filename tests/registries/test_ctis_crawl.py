@@ -107,9 +107,7 @@ def test_an_incremental_crawl_retrieves_only_rows_updated_since(
 
     with build_client(settings) as client:
         fetcher = PoliteFetcher(client, settings)
-        plan = plan_crawl(
-            database, page_size=2, since=dt.date(2026, 10, 2), online=ctis.ONLINE
-        )
+        plan = plan_crawl(database, page_size=2, since=dt.date(2026, 10, 2), online=ctis.ONLINE)
         run = crawl_registry(
             database,
             fetcher,

@@ -96,5 +96,7 @@ def test_a_registry_file_parses_into_trials_or_is_refused_with_its_reason(relati
 def test_a_file_no_source_reads_is_refused_saying_what_it_is(relative: str) -> None:
     path = RAW / relative
     head = path.read_bytes()[:4096]
-    assert not [name for name, source in all_sources().items() if source.recognises(head, path.name)]
+    assert not [
+        name for name, source in all_sources().items() if source.recognises(head, path.name)
+    ]
     assert FOREIGN[relative] in describe_file(head, path.name)

@@ -87,7 +87,9 @@ def test_euctr_protocol_page() -> None:
     assert text.startswith("Inclusion criteria at Screening Visit (Visit 1):\n")
     assert "allograft from a deceased" in text  # EUCTR's soft hyphens gone
     assert "Exclusion criteria at Screening Visit (Visit 1):\n" in text
-    assert trial.page_url == "https://www.clinicaltrialsregister.eu/ctr-search/trial/2015-000590-12/DE"
+    assert (
+        trial.page_url == "https://www.clinicaltrialsregister.eu/ctr-search/trial/2015-000590-12/DE"
+    )
 
 
 def test_euctr_third_country_page_keeps_comparisons() -> None:
@@ -131,7 +133,9 @@ def test_isrctn_api_record() -> None:
     assert (trial.overall_status, trial.status) == ("No longer recruiting", "active not recruiting")
     assert (trial.sex, trial.minimum_age_years, trial.maximum_age_years) == ("MALE", 18.0, 65.0)
     assert trial.sites[0].city == "Bad Hofgastein" and trial.sites[0].country == "Austria"
-    assert (trial.eligibility_text or "").startswith("Inclusion Criteria:\n1. Aged between 18 and 65")
+    assert (trial.eligibility_text or "").startswith(
+        "Inclusion Criteria:\n1. Aged between 18 and 65"
+    )
     assert trials["ISRCTN41823570"].overall_status == "Recruiting"
 
 

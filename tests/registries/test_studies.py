@@ -41,7 +41,9 @@ def test_a_study_registered_in_two_registries_is_one_study(database: sqlite_util
     assert study.conflicting_statuses
     assert (study.overall_status, study.status) == ("Recruiting", "recruiting")
     assert study.study_id == "2023-507106-13-00"
-    matchable = [s for s in iter_studies(database, MATCHABLE_STATUSES) if s.study_id == study.study_id]
+    matchable = [
+        s for s in iter_studies(database, MATCHABLE_STATUSES) if s.study_id == study.study_id
+    ]
     assert matchable == [study]
 
 

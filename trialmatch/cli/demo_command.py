@@ -21,8 +21,9 @@ def demo(
     """The whole nightly pipeline offline: bundled registry records, synthetic patients.
 
     Serves the bundled ClinicalTrials.gov snapshot on 127.0.0.1, crawls it,
-    imports the bundled EU CTIS, ANZCTR and ISRCTN records, parses the criteria, imports synthetic anonymised patients, matches them
-    and writes the referral lists.
+    imports the bundled EU CTIS, ANZCTR and ISRCTN records, parses the
+    criteria, imports synthetic anonymised patients, matches them and writes
+    the referral lists.
 
     Example: trialmatch demo --folder var/demo --patients 300
     """

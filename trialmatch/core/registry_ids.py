@@ -38,9 +38,7 @@ _UPPER = frozenset({"ctgov", "isrctn", "anzctr", "utn", "drks", "pactr", "slctr"
 
 # Order matters: the member-state EUCTR form before a bare EudraCT number.
 SCHEMES: tuple[IdScheme, ...] = (
-    IdScheme(
-        "ctgov", re.compile(r"\bNCT\d{8}\b", re.I), "https://clinicaltrials.gov/study/{id}"
-    ),
+    IdScheme("ctgov", re.compile(r"\bNCT\d{8}\b", re.I), "https://clinicaltrials.gov/study/{id}"),
     IdScheme(
         "ctis",
         re.compile(r"(?<![\d-])20\d\d-5\d{5}-\d\d-\d\d(?![\d-])"),
@@ -72,9 +70,7 @@ SCHEMES: tuple[IdScheme, ...] = (
         re.compile(r"\bChiCTR(?:-[A-Z]{2,4}-)?\d{8,10}\b"),
         "https://www.chictr.org.cn/searchprojEN.html?regno={id}",
     ),
-    IdScheme(
-        "drks", re.compile(r"\bDRKS\d{8}\b", re.I), "https://drks.de/search/en/trial/{id}"
-    ),
+    IdScheme("drks", re.compile(r"\bDRKS\d{8}\b", re.I), "https://drks.de/search/en/trial/{id}"),
     IdScheme(
         "ctri",
         re.compile(r"\bCTRI/\d{4}/\d{2,3}/\d{6}\b"),
@@ -99,11 +95,11 @@ SCHEMES: tuple[IdScheme, ...] = (
         "irct", re.compile(r"\bIRCT\d{8,}N\d+\b"), "https://trialsearch.who.int/?SearchAll={id}"
     ),
     IdScheme(
-        "kct", re.compile(r"\bKCT\d{7}\b"), "https://cris.nih.go.kr/cris/search/detailSearch.do?id={id}"
+        "kct",
+        re.compile(r"\bKCT\d{7}\b"),
+        "https://cris.nih.go.kr/cris/search/detailSearch.do?id={id}",
     ),
-    IdScheme(
-        "slctr", re.compile(r"\bSLCTR/\d{4}/\d{3}\b", re.I), "https://slctr.lk/trials/{id}"
-    ),
+    IdScheme("slctr", re.compile(r"\bSLCTR/\d{4}/\d{3}\b", re.I), "https://slctr.lk/trials/{id}"),
     IdScheme(
         "tctr", re.compile(r"\bTCTR\d{11}\b", re.I), "https://www.thaiclinicaltrials.org/show/{id}"
     ),
@@ -111,11 +107,11 @@ SCHEMES: tuple[IdScheme, ...] = (
         "lbctr", re.compile(r"\bLBCTR\d{10}\b"), "https://trialsearch.who.int/?SearchAll={id}"
     ),
     IdScheme(
-        "nl", re.compile(r"\b(?:NTR\d{3,5}|NL\d{4,5})\b"), "https://onderzoekmetmensen.nl/en/trial/{id}"
+        "nl",
+        re.compile(r"\b(?:NTR\d{3,5}|NL\d{4,5})\b"),
+        "https://onderzoekmetmensen.nl/en/trial/{id}",
     ),
-    IdScheme(
-        "rpcec", re.compile(r"\bRPCEC\d{8}\b"), "https://rpcec.sld.cu/en/trials/{id}"
-    ),
+    IdScheme("rpcec", re.compile(r"\bRPCEC\d{8}\b"), "https://rpcec.sld.cu/en/trials/{id}"),
     IdScheme(
         "itmctr", re.compile(r"\bITMCTR\d{10}\b"), "https://trialsearch.who.int/?SearchAll={id}"
     ),

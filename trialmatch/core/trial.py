@@ -209,6 +209,8 @@ class Trial:
         return canonical.content_hash(
             {
                 "record": canonical.content_hash(self.raw),
-                "registrations": [r.to_dict() | {"hash": r.content_hash} for r in self.registrations],
+                "registrations": [
+                    r.to_dict() | {"hash": r.content_hash} for r in self.registrations
+                ],
             }
         )

@@ -97,12 +97,15 @@ def _batches(pending: Iterator[PendingTrial]) -> Iterator[list[PendingTrial]]:
 def _parse_batch(pool: ParserPool, batch: list[PendingTrial]) -> list[Outcome | Exception]:
     english = [pending for pending in batch if pending.in_english]
     texts = [pending.eligibility_text for pending in english]
+    parsed: list[Outcome | Exception]
     try:
         parsed = list(pool.parse(texts))
     except Exception:  # a bug on one text: parse the batch one by one to isolate it
         LOG.warning("batch parse failed; parsing its %d trials one by one", len(batch))
         parsed = [_parse_alone(text) for text in texts]
-    by_id = {pending.trial_id: outcome for pending, outcome in zip(english, parsed, strict=True)}
+    by_id: dict[str, Outcome | Exception] = dict(
+        zip((pending.trial_id for pending in english), parsed, strict=True)
+    )
     return [
         by_id[pending.trial_id] if pending.trial_id in by_id else for_a_person(pending)
         for pending in batch
