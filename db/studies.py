@@ -299,7 +299,7 @@ def _study_records(
         if chosen is None:
             continue
         yield _study_record(
-            row, study_id, status_id, members.get(study_id, []), sites.get(study_id, [])
+            chosen, study_id, status_id, members.get(study_id, []), sites.get(study_id, [])
         )
 
 

@@ -6,7 +6,7 @@ ClinicalTrials.gov record, a WHO Universal Trial Number everywhere).
 `link_key` turns every spelling of one registration number into one key, so
 registrations sharing a key are one study:
 
-- ``NCT01234567`` → ``nct:NCT01234567``
+- ``NCT01234567`` → ``ctgov:NCT01234567``
 - EudraCT ``2015-000590-12`` and EUCTR's member-state records of it
   (``2015-000590-12-DE``, WHO's ``EUCTR2015-000590-12-DE``) → ``eudract:2015-000590-12``
 - an EU CT number ``2023-507106-13-00`` (WHO: ``CTIS2023-507106-13-00``) → ``euct:2023-507106-13``
