@@ -10,7 +10,6 @@ page's records), resume, content hashes and the error quarantine.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -61,6 +60,3 @@ class OnlineRegistry(Protocol):
     ) -> SourcePage:
         """Fetch (through *fetcher*) and parse the page at *cursor* (None: the first)."""
         ...
-
-
-Decode = Callable[[bytes, str], object]

@@ -540,6 +540,7 @@ MEMBER_STATES = {
     "spain": "ES",
     "sweden": "SE",
     "united kingdom": "GB",
+    "uk": "GB",
 }
 
 

@@ -226,18 +226,20 @@ def _external_refs(trial: ET.Element) -> list[str]:
 
 
 def _sites(participants: ET.Element) -> tuple[Site, ...]:
-    sites = []
-    for centre in _all(participants, "trialCentres", "trialCentre"):
-        name = clean(path_text(centre, "name"))
-        sites.append(
-            Site(
-                facility=name if name not in ("", "-") else None,
-                city=clean(path_text(centre, "city")) or None,
-                state=clean(path_text(centre, "state")) or None,
-                zip=clean(path_text(centre, "zip")) or None,
-                country=clean(path_text(centre, "country")) or None,
-            )
+    def value(centre: ET.Element, name: str) -> str | None:
+        text = clean(path_text(centre, name))
+        return None if text in ("", "-") else text  # ISRCTN writes "-" for none
+
+    sites = [
+        Site(
+            facility=value(centre, "name"),
+            city=value(centre, "city"),
+            state=value(centre, "state"),
+            zip=value(centre, "zip"),
+            country=value(centre, "country"),
         )
+        for centre in _all(participants, "trialCentres", "trialCentre")
+    ]
     if not sites:
         countries = _all(participants, "recruitmentCountries", "country")
         sites = [Site(country=text_of(country)) for country in countries if text_of(country)]
