@@ -29,6 +29,13 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 
+# A registration not (yet) linked into a study stands alone, so it is its study's chosen one.
+CHOSEN = (
+    "coalesce((SELECT chosen FROM study_registrations AS r"
+    " WHERE r.trial_id = trials.trial_id), 1) = 1"
+)
+
+
 @dataclass(frozen=True)
 class PendingTrial:
     trial_id: str
@@ -45,7 +52,7 @@ def iter_pending(
     database: sqlite_utils.Database, *, everything: bool = False
 ) -> Iterator[PendingTrial]:
     """Chosen registrations marked for parsing (or every chosen one), in id order."""
-    where = "WHERE chosen = 1" if everything else "WHERE needs_parse = 1 AND chosen = 1"
+    where = f"WHERE {CHOSEN}" if everything else f"WHERE needs_parse = 1 AND {CHOSEN}"
     sql = (
         f"SELECT trial_id, eligibility_text, criteria_language FROM trials {where}"
         " ORDER BY trial_id"
@@ -76,7 +83,7 @@ def mark_outdated(database: sqlite_utils.Database, parser_version: str) -> int:
 
 
 def count_pending(database: sqlite_utils.Database, *, everything: bool = False) -> int:
-    where = "WHERE chosen = 1" if everything else "WHERE needs_parse = 1 AND chosen = 1"
+    where = f"WHERE {CHOSEN}" if everything else f"WHERE needs_parse = 1 AND {CHOSEN}"
     return int(database.execute(f"SELECT count(*) FROM trials {where}").fetchone()[0])
 
 

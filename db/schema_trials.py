@@ -150,12 +150,17 @@ def _add_registrations(database: sqlite_utils.Database) -> None:
     trials.add_column("secondary_ids", str, not_null_default="[]")  # JSON list
     trials.add_column("page_url", str)
     trials.add_column("criteria_language", str)  # ISO 639-1, None: not told
-    trials.add_column("study_id", str)
-    trials.add_column("chosen", int, not_null_default=1)  # its criteria stand for the study
     database.table("trial_links").create(
         {"trial_id": str, "link_key": str}, pk=("trial_id", "link_key")
     )
     database.table("trial_links").create_index(["link_key"])
+    # Kept apart from `trials`: rewriting a trials row re-indexes it for full-text search.
+    database.table("study_registrations").create(
+        {"trial_id": str, "study_id": str, "chosen": int},  # chosen: its criteria are matched
+        pk="trial_id",
+        not_null={"study_id", "chosen"},
+    )
+    database.table("study_registrations").create_index(["study_id"])
     database.table("studies").create(
         {
             "study_id": str,
@@ -172,16 +177,15 @@ def _add_registrations(database: sqlite_utils.Database) -> None:
     for trial_id, word in rows:
         status = study_status(word)
         database.execute(
-            "UPDATE trials SET status = ?, study_id = ?, page_url = ?, secondary_ids = ?"
-            " WHERE trial_id = ?",
-            [status, trial_id, registry_page(trial_id), canonical.dumps([]), trial_id],
+            "UPDATE trials SET status = ?, page_url = ?, secondary_ids = ? WHERE trial_id = ?",
+            [status, registry_page(trial_id), canonical.dumps([]), trial_id],
         )
+        database.execute("INSERT INTO study_registrations VALUES (?, ?, 1)", [trial_id, trial_id])
         for key in sorted(link_keys([trial_id])) or [f"id:{trial_id}"]:
             database.execute("INSERT INTO trial_links VALUES (?, ?)", [trial_id, key])
         database.execute(
             "INSERT INTO studies VALUES (?, ?, ?, ?, 1, 0)", [trial_id, trial_id, status, trial_id]
         )
-    trials.create_index(["study_id"])
     trials.create_index(["status"])
 
 

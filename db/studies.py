@@ -69,8 +69,7 @@ def link_registrations(database: sqlite_utils.Database, trial_ids: Iterable[str]
     with database.atomic():
         _write_keys(database, changed)
         members = _reachable(database, changed)
-        for component in _components(database, members):
-            _write_study(database, component)
+        _write_studies(database, _components(database, members))
 
 
 def _write_keys(database: sqlite_utils.Database, trial_ids: list[str]) -> None:
@@ -93,8 +92,8 @@ def _write_keys(database: sqlite_utils.Database, trial_ids: list[str]) -> None:
 def _reachable(database: sqlite_utils.Database, start: list[str]) -> set[str]:
     """The registrations linked to *start*, and those of the studies they were in."""
     previous_studies = database.execute(
-        "SELECT DISTINCT study_id FROM trials WHERE study_id IS NOT NULL"
-        " AND trial_id IN (SELECT value FROM json_each(?))",
+        "SELECT DISTINCT study_id FROM study_registrations"
+        " WHERE trial_id IN (SELECT value FROM json_each(?))",
         [canonical.dumps(start)],
     ).fetchall()
     seen = set(start)
@@ -102,7 +101,8 @@ def _reachable(database: sqlite_utils.Database, start: list[str]) -> set[str]:
         seen.update(
             row[0]
             for row in database.execute(
-                "SELECT trial_id FROM trials WHERE study_id IN (SELECT value FROM json_each(?))",
+                "SELECT trial_id FROM study_registrations"
+                " WHERE study_id IN (SELECT value FROM json_each(?))",
                 [canonical.dumps([row[0] for row in previous_studies])],
             ).fetchall()
         )
@@ -159,46 +159,77 @@ def _components(database: sqlite_utils.Database, trial_ids: set[str]) -> list[li
     return list(groups.values())
 
 
-def _write_study(database: sqlite_utils.Database, trial_ids: list[str]) -> None:
-    members = _members(database, trial_ids)
-    if not members:
-        return
-    study_id = min(member.trial_id for member in members)
-    chosen = choose_registration(members)
-    status_member = _status_member(members)
-    statuses = {study_status(m.overall_status) for m in members} - {"unknown"}
-    ids = canonical.dumps([member.trial_id for member in members])
-    old_studies = database.execute(
-        "SELECT DISTINCT study_id FROM trials WHERE trial_id IN (SELECT value FROM json_each(?))",
-        [ids],
-    ).fetchall()
-    database.execute(
-        "UPDATE trials SET study_id = ?, chosen = (trial_id = ?)"
-        " WHERE trial_id IN (SELECT value FROM json_each(?))",
-        [study_id, chosen.trial_id, ids],
-    )
-    stale = [row[0] for row in old_studies if row[0] and row[0] != study_id]
-    if stale:
-        database.execute(
-            "DELETE FROM studies WHERE study_id IN (SELECT value FROM json_each(?))"
-            " AND study_id NOT IN (SELECT study_id FROM trials WHERE study_id IS NOT NULL)",
-            [canonical.dumps(stale)],
+def _write_studies(database: sqlite_utils.Database, components: list[list[str]]) -> None:
+    """Write each component as one study: a few statements for all of them, not per study."""
+    all_ids = [trial_id for component in components for trial_id in component]
+    members = {member.trial_id: member for member in _members(database, all_ids)}
+    old = {
+        row[0]: row[1]
+        for row in database.execute(
+            "SELECT trial_id, study_id FROM study_registrations"
+            " WHERE trial_id IN (SELECT value FROM json_each(?))",
+            [canonical.dumps(all_ids)],
+        ).fetchall()
+    }
+    trial_rows: list[tuple[str, str, int]] = []
+    study_rows: list[tuple[str, str, str, str, int, int]] = []
+    for component in components:
+        found = [members[trial_id] for trial_id in component if trial_id in members]
+        if not found:
+            continue
+        study_id = min(member.trial_id for member in found)
+        chosen = choose_registration(found)
+        status_member = _status_member(found)
+        statuses = {study_status(m.overall_status) for m in found} - {"unknown"}
+        trial_rows.extend((m.trial_id, study_id, int(m.trial_id == chosen.trial_id)) for m in found)
+        study_rows.append(
+            (
+                study_id,
+                chosen.trial_id,
+                study_status(status_member.overall_status),
+                status_member.trial_id,
+                len(found),
+                int(len(statuses) > 1),
+            )
         )
-    database.execute(
+    database.conn.executemany(
+        "INSERT INTO study_registrations (trial_id, study_id, chosen) VALUES (?, ?, ?)"
+        " ON CONFLICT(trial_id) DO UPDATE SET study_id = excluded.study_id,"
+        " chosen = excluded.chosen",
+        trial_rows,
+    )
+    database.conn.executemany(
         "INSERT INTO studies (study_id, chosen_trial_id, status, status_trial_id, registrations,"
         " conflicting) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(study_id) DO UPDATE SET"
         " chosen_trial_id = excluded.chosen_trial_id, status = excluded.status,"
         " status_trial_id = excluded.status_trial_id, registrations = excluded.registrations,"
         " conflicting = excluded.conflicting",
-        [
-            study_id,
-            chosen.trial_id,
-            study_status(status_member.overall_status),
-            status_member.trial_id,
-            len(members),
-            int(len(statuses) > 1),
-        ],
+        study_rows,
     )
+    _drop_emptied_studies(
+        database, {sid for sid in old.values() if sid} - {r[0] for r in study_rows}
+    )
+
+
+def _drop_emptied_studies(database: sqlite_utils.Database, study_ids: set[str]) -> None:
+    """Studies whose registrations all moved to another study are no more."""
+    if not study_ids:
+        return
+    ids = canonical.dumps(sorted(study_ids))
+    still = {
+        row[0]
+        for row in database.execute(
+            "SELECT DISTINCT study_id FROM study_registrations"
+            " WHERE study_id IN (SELECT value FROM json_each(?))",
+            [ids],
+        ).fetchall()
+    }
+    gone = sorted(study_ids - still)
+    if gone:
+        database.execute(
+            "DELETE FROM studies WHERE study_id IN (SELECT value FROM json_each(?))",
+            [canonical.dumps(gone)],
+        )
 
 
 def _members(database: sqlite_utils.Database, trial_ids: list[str]) -> list[_Member]:
@@ -272,18 +303,19 @@ def _study_records(
     study_ids = canonical.dumps([study[0] for study in studies])
     members: dict[str, list[dict[str, Any]]] = {}
     for row in database.query(
-        "SELECT study_id, trial_id, registry, overall_status, last_update, criteria_language,"
-        " page_url, content_hash, chosen FROM trials"
-        " WHERE study_id IN (SELECT value FROM json_each(?)) ORDER BY trial_id",
+        "SELECT r.study_id, t.trial_id, t.registry, t.overall_status, t.last_update,"
+        " t.criteria_language, t.page_url, t.content_hash, r.chosen"
+        " FROM study_registrations AS r JOIN trials AS t ON t.trial_id = r.trial_id"
+        " WHERE r.study_id IN (SELECT value FROM json_each(?)) ORDER BY t.trial_id",
         [study_ids],
     ):
         members.setdefault(row["study_id"], []).append(row)
     sites: dict[str, list[dict[str, Any]]] = {}
     for row in database.query(
-        "SELECT sites.*, trials.study_id AS study_id, trials.chosen AS chosen FROM sites"
-        " JOIN trials ON trials.trial_id = sites.trial_id"
-        " WHERE trials.study_id IN (SELECT value FROM json_each(?))"
-        " ORDER BY trials.chosen DESC, sites.id",
+        "SELECT sites.*, r.study_id AS study_id FROM sites"
+        " JOIN study_registrations AS r ON r.trial_id = sites.trial_id"
+        " WHERE r.study_id IN (SELECT value FROM json_each(?))"
+        " ORDER BY r.chosen DESC, sites.id",
         [study_ids],
     ):
         sites.setdefault(row["study_id"], []).append(row)
@@ -346,7 +378,9 @@ def _registration(member: dict[str, Any]) -> Registration:
 
 def study_of(database: sqlite_utils.Database, trial_id: str) -> Trial | None:
     """The study record of the study *trial_id* is registered in, if stored."""
-    row = database.execute("SELECT study_id FROM trials WHERE trial_id = ?", [trial_id]).fetchone()
+    row = database.execute(
+        "SELECT study_id FROM study_registrations WHERE trial_id = ?", [trial_id]
+    ).fetchone()
     if row is None or row[0] is None:
         return None
     study = database.execute(
@@ -362,6 +396,8 @@ def study_of(database: sqlite_utils.Database, trial_id: str) -> Trial | None:
 def count_studies(database: sqlite_utils.Database) -> dict[str, int]:
     """How many studies each registry has a registration in (a study counts in each)."""
     rows = database.execute(
-        "SELECT registry, count(DISTINCT study_id) FROM trials GROUP BY registry ORDER BY registry"
+        "SELECT t.registry, count(DISTINCT r.study_id) FROM trials AS t"
+        " JOIN study_registrations AS r ON r.trial_id = t.trial_id"
+        " GROUP BY t.registry ORDER BY t.registry"
     ).fetchall()
     return {str(registry): int(count) for registry, count in rows}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,16 +10,6 @@ import sqlite_utils
 
 from db import open_database
 from trialmatch.core.settings import Settings
-
-# shared/ beside the repository (CI's layout), or where TRIALMATCH_SHARED says
-REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("TRIALMATCH_SHARED", REPO.parent / "shared")) / "data"
-RAW = SHARED / "registries_raw"
-CONVERTED = SHARED / "registries"
-
-
-def raw(relative: str) -> Path:
-    return RAW / relative
 
 
 @pytest.fixture

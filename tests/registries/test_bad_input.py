@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 import sqlite_utils
-from conftest import raw
+from registry_files import raw
 
 from crawler.importer import import_files
 from crawler.sources import get_source

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 import sqlite_utils
-from conftest import raw
+from registry_files import raw
 from support.replay_server import ReplayServer, Request, json_bytes
 
 from crawler.client import build_client

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlite_utils
-from conftest import CONVERTED, raw
+from registry_files import CONVERTED, raw
 from support.replay_server import ReplayServer, Request
 
 from crawler.client import build_client

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import RAW
+from registry_files import RAW
 
 from crawler.importer import describe_file
 from crawler.sources import all_sources, get_source

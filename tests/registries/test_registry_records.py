@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import CONVERTED, raw
+from registry_files import CONVERTED, raw
 
 from crawler.sources import get_source
 from crawler.sources.fields import parse_age_years, parse_date, parse_sex
@@ -223,3 +223,30 @@ def test_sexes_as_registries_write_them(text: str, sex: str) -> None:
 )
 def test_dates_as_registries_write_them(text: str, iso: str | None) -> None:
     assert parse_date(text) == iso
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        (
+            "Inclusion Criteria:\n1. Women aged 35 to 50 years.\n2. Premenopausal status, defined"
+            " by the presence of regular menstrual cycles during the previous year.",
+            "en",
+        ),
+        (
+            "1. Ser varón o mujer de entre 30 y 75 años, ambos inclusive, en el momento de"
+            " selección.\n2. Ser portador de una mutación patógena en el gen de la granulina.",
+            "es",
+        ),
+        (
+            "Einschlusskriterien: Patienten im Alter von 18 bis 75 Jahren mit einer gesicherten"
+            " Diagnose und schriftlicher Einwilligung.",
+            "de",
+        ),
+        ("≥ 18 Y", None),
+    ],
+)
+def test_the_language_of_criteria_text(text: str, language: str | None) -> None:
+    from crawler.language import identify_language
+
+    assert identify_language(text) == language

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import sqlite_utils
-from conftest import CONVERTED, SHARED, raw
+from registry_files import CONVERTED, SHARED, raw
 
 from crawler.importer import import_files
 from crawler.sources import ctgov, get_source
@@ -111,4 +111,5 @@ def test_relinking_after_a_registration_changes_its_ids(database: sqlite_utils.D
     alone = study_of(database, "2023-507106-13-00")
     assert alone is not None and alone.study_id == "2023-507106-13-00"
     count = database.execute("SELECT count(*) FROM studies").fetchone()[0]
-    assert count == database.execute("SELECT count(DISTINCT study_id) FROM trials").fetchone()[0]
+    linked = "SELECT count(DISTINCT study_id) FROM study_registrations"
+    assert count == database.execute(linked).fetchone()[0]
