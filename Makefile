@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/python bench/nlp_eval.py
 	$(BIN)/python bench/match.py
 	$(BIN)/python bench/anonymity.py
+	$(BIN)/python bench/import.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache

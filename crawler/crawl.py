@@ -1,11 +1,16 @@
-"""The ClinicalTrials.gov crawl loop: full or incremental, checkpointed, resumable.
+"""The crawl loop every online registry shares: full or incremental, checkpointed, resumable.
 
-Each page's studies and the cursor of the next page are committed in one
-transaction, so a crawl killed at any instant resumes from its checkpoint
-with no study lost and none counted twice. The same query is sent on every
-page; only ``pageToken`` changes. A page that stays unreadable after the
-fetcher's retries is recorded in ``crawl_errors`` and ends the run as
-``failed`` with its cursor kept: the next crawl resumes from that page.
+A registry's source says how to page through it (`crawler.paging.OnlineRegistry`:
+ClinicalTrials.gov by ``pageToken``, CTIS by page number, EUCTR by search
+page, ISRCTN by windows of edit dates); this loop does the rest. Each page's
+studies and the cursor of the next page are committed in one transaction, so
+a crawl killed at any instant resumes from its checkpoint with no study lost
+and none counted twice. The same query is sent on every page; only the
+cursor changes. A record that does not parse is quarantined in
+``crawl_errors`` and the page goes on; a page that stays unreadable after
+the fetcher's retries (or that the registry refuses) is recorded there too
+and ends the run as ``failed`` with its cursor kept: the next crawl resumes
+from that page.
 """
 
 from __future__ import annotations
@@ -19,25 +24,31 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from crawler.language import with_criteria_language
+from crawler.paging import CrawlPlan, OnlineRegistry, SourcePage
 from crawler.polite import PoliteFetcher
 from crawler.sources import ctgov
 from db import runs
 from db.trials import PreparedTrial, known_trial_ids, prepare_trials, store_prepared, store_trials
 from trialmatch.core.errors import FetchError, SourceParseError
-from trialmatch.core.runs import CrawlMode, CrawlRun, CrawlStatus, PageCounts
+from trialmatch.core.runs import CrawlRun, CrawlStatus, PageCounts
 from trialmatch.core.trial import CRAWLED_STATUSES, Trial
+
+__all__ = [
+    "CrawlPlan",
+    "PageProgress",
+    "ProgressCallback",
+    "crawl_ctgov",
+    "crawl_one_study",
+    "crawl_registry",
+    "plan_crawl",
+]
 
 log = logging.getLogger(__name__)
 
 # The registry dates its posts in US Eastern time; a day of overlap costs a
 # few unchanged records (content hashes make them no-ops) and loses none.
 INCREMENTAL_OVERLAP = dt.timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class CrawlPlan:
-    mode: CrawlMode
-    query: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -67,16 +78,17 @@ def plan_crawl(
     page_size: int,
     since: dt.date | None = None,
     full: bool = False,
+    online: OnlineRegistry = ctgov.ONLINE,
 ) -> CrawlPlan:
     """Full on request or when nothing succeeded yet; otherwise since the last success."""
     if full:
-        return CrawlPlan("full", ctgov.full_query(page_size))
+        return online.plan(page_size=page_size, since=None)
     if since is None:
-        last_start = runs.last_successful_crawl_start(database, ctgov.NAME)
+        last_start = runs.last_successful_crawl_start(database, online.name)
         if last_start is None:
-            return CrawlPlan("full", ctgov.full_query(page_size))
+            return online.plan(page_size=page_size, since=None)
         since = last_start.date() - INCREMENTAL_OVERLAP
-    return CrawlPlan("incremental", ctgov.incremental_query(since, page_size))
+    return online.plan(page_size=page_size, since=since)
 
 
 def crawl_ctgov(
@@ -88,9 +100,33 @@ def crawl_ctgov(
     on_page: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> CrawlRun:
-    """Run (or resume) the crawl *plan* against *base_url*; return the finished run."""
-    run, cursor = _start_or_resume(database, base_url, plan)
-    crawler = _PageLoop(database, fetcher, run, on_page, should_stop, resumed=cursor is not None)
+    """Crawl ClinicalTrials.gov: `crawl_registry` with its source."""
+    return crawl_registry(
+        database,
+        fetcher,
+        ctgov.ONLINE,
+        base_url=base_url,
+        plan=plan,
+        on_page=on_page,
+        should_stop=should_stop,
+    )
+
+
+def crawl_registry(
+    database: sqlite_utils.Database,
+    fetcher: PoliteFetcher,
+    online: OnlineRegistry,
+    *,
+    base_url: str,
+    plan: CrawlPlan,
+    on_page: ProgressCallback | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> CrawlRun:
+    """Run (or resume) the crawl *plan* of *online* against *base_url*; return the finished run."""
+    run, cursor = _start_or_resume(database, online.name, base_url, plan)
+    crawler = _PageLoop(
+        database, fetcher, online, run, on_page, should_stop, resumed=cursor is not None
+    )
     try:
         with _cyclic_gc_paused():
             return crawler.run_from(cursor)
@@ -120,9 +156,9 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
 
 def _start_or_resume(
-    database: sqlite_utils.Database, base_url: str, plan: CrawlPlan
+    database: sqlite_utils.Database, registry: str, base_url: str, plan: CrawlPlan
 ) -> tuple[CrawlRun, str | None]:
-    previous = runs.resumable_crawl_run(database, ctgov.NAME)
+    previous = runs.resumable_crawl_run(database, registry)
     if previous is not None:
         if previous.query == plan.query and previous.base_url == base_url:
             log.info("resuming crawl run %d from its checkpoint", previous.id)
@@ -130,7 +166,7 @@ def _start_or_resume(
             return runs.get_crawl_run(database, previous.id), previous.cursor
         runs.abandon_crawl_run(database, previous.id, "superseded by a crawl with another query")
     run = runs.start_crawl_run(
-        database, registry=ctgov.NAME, mode=plan.mode, query=plan.query, base_url=base_url
+        database, registry=registry, mode=plan.mode, query=plan.query, base_url=base_url
     )
     return run, None
 
@@ -140,6 +176,7 @@ class _PageLoop:
         self,
         database: sqlite_utils.Database,
         fetcher: PoliteFetcher,
+        online: OnlineRegistry,
         run: CrawlRun,
         on_page: ProgressCallback | None,
         should_stop: Callable[[], bool] | None,
@@ -148,8 +185,9 @@ class _PageLoop:
     ) -> None:
         self.database = database
         self.fetcher = fetcher
+        self.online = online
         self.run = run
-        self.url = ctgov.studies_url(run.base_url or "")
+        self.base_url = run.base_url or ""
         self.on_page = on_page
         self.should_stop = should_stop
         self.pages = run.pages
@@ -189,20 +227,18 @@ class _PageLoop:
 
     def _load(self, token: str | None) -> _LoadedPage:
         """Fetch, decode, parse and encode one page for storage (no database needed)."""
-        page = self.fetcher.fetch(self.url, self._params(token), ctgov.read_page)
-        trials, failures = _parse_records(page, self.url)
+        page: SourcePage = self.online.load_page(
+            self.fetcher, self.base_url, dict(self.run.query), token
+        )
+        for failure in page.failures:
+            log.warning("skipping a record: %s", failure)
+        trials = [with_criteria_language(trial) for trial in page.trials]
         return _LoadedPage(
             prepared=prepare_trials(trials),
-            failures=failures,
-            next_page_token=page.next_page_token,
-            total_count=page.total_count,
+            failures=page.failures,
+            next_page_token=page.next_cursor,
+            total_count=page.total,
         )
-
-    def _params(self, token: str | None) -> dict[str, str]:
-        params = dict(self.run.query)
-        if token:
-            params["pageToken"] = token
-        return params
 
     def _commit_page(self, page: _LoadedPage) -> None:
         prepared, skipped = self._drop_unknown_closed(page.prepared)
@@ -231,9 +267,9 @@ class _PageLoop:
         # are kept, so a closure still reaches the record it closes.
         if self.run.mode != "incremental":
             return trials, 0
-        closed_ids = [t.trial_id for t in trials if t.overall_status not in CRAWLED_STATUSES]
+        closed_ids = [t.trial_id for t in trials if t.status not in CRAWLED_STATUSES]
         known = known_trial_ids(self.database, closed_ids)
-        kept = [t for t in trials if t.overall_status in CRAWLED_STATUSES or t.trial_id in known]
+        kept = [t for t in trials if t.status in CRAWLED_STATUSES or t.trial_id in known]
         return kept, len(trials) - len(kept)
 
     def _report_progress(self, page: _LoadedPage, studies: int) -> None:
@@ -255,28 +291,14 @@ class _PageLoop:
         return runs.finish_crawl_run(self.database, self.run.id, status=status, message=message)
 
 
-def _parse_records(page: ctgov.StudyPage, url: str) -> tuple[list[Trial], list[SourceParseError]]:
-    """Parse each record on its own: one bad study is set aside, the page goes on."""
-    trials: dict[str, Trial] = {}
-    failures: list[SourceParseError] = []
-    for record in page.records:
-        try:
-            trial = ctgov.parse_study(record, url)
-        except SourceParseError as exc:
-            log.warning("skipping a study: %s", exc)
-            failures.append(exc)
-            continue
-        trials[trial.trial_id] = trial  # a study listed twice on a page is stored once
-    return list(trials.values()), failures
-
-
 def crawl_one_study(
     database: sqlite_utils.Database, fetcher: PoliteFetcher, *, base_url: str, nct_id: str
 ) -> Trial:
     """Fetch, parse and store one study by its NCT id."""
     url = ctgov.study_url(base_url, nct_id)
     page = fetcher.fetch(url, {"format": "json"}, ctgov.read_page)
-    trials, failures = _parse_records(page, url)
+    trials, failures = ctgov.parse_records(page, url)
+    trials = [with_criteria_language(trial) for trial in trials]
     if failures:
         raise failures[0]
     if not trials:

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -79,16 +79,30 @@ class PoliteFetcher:
         self._hosts: dict[str, _HostState] = {}
         self._hosts_lock = threading.Lock()
 
-    def fetch(self, url: str, params: Mapping[str, str], decode: Callable[[bytes, str], T]) -> T:
-        """GET *url* with *params* and return ``decode(body, full_url)``, retrying faults."""
+    def fetch(
+        self,
+        url: str,
+        params: Mapping[str, str],
+        decode: Callable[[bytes, str], T],
+        *,
+        json_body: Any = None,
+    ) -> T:
+        """GET *url* with *params* (POST *json_body*, if given); ``decode(body, full_url)`` it.
+
+        Faults are retried; robots.txt is asked for a POST as for a GET.
+        """
         full_url = str(httpx.URL(url, params=dict(params)))
         host = self._host_state(full_url)
         if self.settings.obey_robots:
             self._check_robots(full_url, host)
-        return self._fetch_with_retries(full_url, host, decode)
+        return self._fetch_with_retries(full_url, host, decode, json_body)
 
     def _fetch_with_retries(
-        self, full_url: str, host: _HostState, decode: Callable[[bytes, str], T]
+        self,
+        full_url: str,
+        host: _HostState,
+        decode: Callable[[bytes, str], T],
+        json_body: Any = None,
     ) -> T:
         attempts = self.settings.max_retries + 1
         failure: _Attempt | None = None
@@ -96,7 +110,7 @@ class PoliteFetcher:
             if failure is not None:
                 log.info("retrying %s in %.2fs: %s", full_url, failure.wait, failure.problem)
                 self._sleep(failure.wait)
-            response_or_failure = self._one_request(full_url, host, attempt)
+            response_or_failure = self._one_request(full_url, host, attempt, json_body)
             if isinstance(response_or_failure, _Attempt):
                 failure = response_or_failure
                 continue
@@ -108,11 +122,13 @@ class PoliteFetcher:
                 failure = _Attempt(str(exc), self._backoff(attempt), error=exc)
         self._give_up(full_url, attempts, failure)
 
-    def _one_request(self, full_url: str, host: _HostState, attempt: int) -> _Reply | _Attempt:
+    def _one_request(
+        self, full_url: str, host: _HostState, attempt: int, json_body: Any = None
+    ) -> _Reply | _Attempt:
         with host.lock:
             self._wait_turn(host)
             try:
-                reply = self._get(full_url)
+                reply = self._send(full_url, json_body)
             except httpx.TransportError as exc:  # timeouts, refused connections, cut bodies
                 return _Attempt(f"{type(exc).__name__}: {exc}", self._backoff(attempt), error=exc)
             finally:
@@ -125,10 +141,11 @@ class PoliteFetcher:
             )
         return reply
 
-    def _get(self, full_url: str) -> _Reply:
+    def _send(self, full_url: str, json_body: Any = None) -> _Reply:
         # Streamed and joined by hand: an httpx Response keeps its body in a
         # reference cycle, and a 30 MB page should die with its last reference.
-        with self.client.stream("GET", full_url) as response:
+        method = "GET" if json_body is None else "POST"
+        with self.client.stream(method, full_url, json=json_body) as response:
             body = b"".join(response.iter_bytes())
             return _Reply(response.status_code, response.headers, body)
 

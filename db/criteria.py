@@ -2,7 +2,9 @@
 
 The trials table (``db.schema_trials``) marks trials to (re-)parse with
 ``needs_parse = 1``; `store_criteria` writes a trial's criteria document and
-clears the mark in one transaction.
+clears the mark in one transaction. Only a study's chosen registration is
+parsed (`db.studies`): the other registrations of the study wait, marked,
+until one of them is chosen.
 """
 
 from __future__ import annotations
@@ -27,24 +29,40 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 
+# A registration not (yet) linked into a study stands alone, so it is its study's chosen one.
+CHOSEN = (
+    "coalesce((SELECT chosen FROM study_registrations AS r"
+    " WHERE r.trial_id = trials.trial_id), 1) = 1"
+)
+
+
 @dataclass(frozen=True)
 class PendingTrial:
     trial_id: str
     eligibility_text: str
+    # ISO 639-1 code of the text's language when identified; None: too short to tell
+    language: str | None = None
+
+    @property
+    def in_english(self) -> bool:
+        return self.language in (None, "en")
 
 
 def iter_pending(
     database: sqlite_utils.Database, *, everything: bool = False
 ) -> Iterator[PendingTrial]:
-    """Trials marked for parsing (or every trial), in id order."""
-    where = "" if everything else "WHERE needs_parse = 1"
-    sql = f"SELECT trial_id, eligibility_text FROM trials {where} ORDER BY trial_id"
+    """Chosen registrations marked for parsing (or every chosen one), in id order."""
+    where = f"WHERE {CHOSEN}" if everything else f"WHERE needs_parse = 1 AND {CHOSEN}"
+    sql = (
+        f"SELECT trial_id, eligibility_text, criteria_language FROM trials {where}"
+        " ORDER BY trial_id"
+    )
     try:
         rows = database.execute(sql).fetchall()
     except sqlite3.Error as exc:
         raise StorageError(f"cannot read trials to parse: {exc}") from exc
-    for trial_id, text in rows:
-        yield PendingTrial(str(trial_id), text or "")
+    for trial_id, text, language in rows:
+        yield PendingTrial(str(trial_id), text or "", language)
 
 
 def mark_outdated(database: sqlite_utils.Database, parser_version: str) -> int:
@@ -65,7 +83,7 @@ def mark_outdated(database: sqlite_utils.Database, parser_version: str) -> int:
 
 
 def count_pending(database: sqlite_utils.Database, *, everything: bool = False) -> int:
-    where = "" if everything else "WHERE needs_parse = 1"
+    where = f"WHERE {CHOSEN}" if everything else f"WHERE needs_parse = 1 AND {CHOSEN}"
     return int(database.execute(f"SELECT count(*) FROM trials {where}").fetchone()[0])
 
 

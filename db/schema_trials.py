@@ -139,9 +139,60 @@ def _add_skipped_count(database: sqlite_utils.Database) -> None:
     database.table("crawl_runs").create_index(["registry", "status"])
 
 
+def _add_registrations(database: sqlite_utils.Database) -> None:
+    """Registrations linked into studies, and each registration's status in one vocabulary."""
+    from trialmatch.core import canonical
+    from trialmatch.core.registry_ids import link_keys, registry_page
+    from trialmatch.core.trial import study_status
+
+    trials = database.table("trials")
+    trials.add_column("status", str)  # trialmatch.core.statuses.StudyStatus
+    trials.add_column("secondary_ids", str, not_null_default="[]")  # JSON list
+    trials.add_column("page_url", str)
+    trials.add_column("criteria_language", str)  # ISO 639-1, None: not told
+    database.table("trial_links").create(
+        {"trial_id": str, "link_key": str}, pk=("trial_id", "link_key")
+    )
+    database.table("trial_links").create_index(["link_key"])
+    # Kept apart from `trials`: rewriting a trials row re-indexes it for full-text search.
+    database.table("study_registrations").create(
+        {"trial_id": str, "study_id": str, "chosen": int},  # chosen: its criteria are matched
+        pk="trial_id",
+        not_null={"study_id", "chosen"},
+    )
+    database.table("study_registrations").create_index(["study_id"])
+    database.table("studies").create(
+        {
+            "study_id": str,
+            "chosen_trial_id": str,  # the registration whose criteria are matched
+            "status": str,  # the study's status: its latest registration's that says one
+            "status_trial_id": str,
+            "registrations": int,
+            "conflicting": int,  # 1 when registrations disagree on the status
+        },
+        pk="study_id",
+    )
+    database.table("studies").create_index(["status"])
+    rows = database.execute("SELECT trial_id, overall_status FROM trials").fetchall()
+    for trial_id, word in rows:
+        status = study_status(word)
+        database.execute(
+            "UPDATE trials SET status = ?, page_url = ?, secondary_ids = ? WHERE trial_id = ?",
+            [status, registry_page(trial_id), canonical.dumps([]), trial_id],
+        )
+        database.execute("INSERT INTO study_registrations VALUES (?, ?, 1)", [trial_id, trial_id])
+        for key in sorted(link_keys([trial_id])) or [f"id:{trial_id}"]:
+            database.execute("INSERT INTO trial_links VALUES (?, ?)", [trial_id, key])
+        database.execute(
+            "INSERT INTO studies VALUES (?, ?, ?, ?, 1, 0)", [trial_id, trial_id, status, trial_id]
+        )
+    trials.create_index(["status"])
+
+
 MIGRATIONS: list[Migration] = [
     ("trials_0001_trials_and_sites", _create_trials),
     ("trials_0002_crawl_runs", _create_crawl_tables),
     ("trials_0003_nightly_runs", _create_nightly_runs),
     ("trials_0004_crawl_runs_skipped", _add_skipped_count),
+    ("trials_0005_registrations_and_studies", _add_registrations),
 ]

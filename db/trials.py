@@ -4,6 +4,12 @@ Writing a trial whose content hash is unchanged touches nothing; a new or
 changed trial is (re)written with its sites and marked `needs_parse`.
 Encoding (`prepare_trials`: canonical JSON, hash, row tuples) is pure and
 separate from writing (`store_prepared`), which sends many rows per INSERT.
+
+A row is one registration. The same registration can reach us twice: from
+its own registry and as a copy (WHO ICTRP carries every registry; ANZCTR
+mirrors ClinicalTrials.gov studies). The registry's own record wins: a copy
+never overwrites it (counted as ``shadowed``), and it replaces a copy. Every
+write relinks the registrations it touched into studies (`db.studies`).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from trialmatch.core import canonical
 from trialmatch.core.clock import utc_now
 from trialmatch.core.errors import TrialNotFound, UnknownRecordVersion
+from trialmatch.core.registry_ids import issuing_registry
 from trialmatch.core.trial import Site, Trial
 
 if TYPE_CHECKING:
@@ -35,11 +42,13 @@ class StoreCounts:
     new: int = 0
     changed: int = 0
     unchanged: int = 0
+    shadowed: int = 0  # copies not stored over the registry's own record
 
     def add(self, other: StoreCounts) -> None:
         self.new += other.new
         self.changed += other.changed
         self.unchanged += other.unchanged
+        self.shadowed += other.shadowed
 
 
 def canonical_json(record: dict[str, Any]) -> str:
@@ -110,6 +119,9 @@ def trial_from_row(row: dict[str, Any], sites: Iterable[dict[str, Any]] = ()) ->
         sites=tuple(_site_from_row(site) for site in sites),
         flags=tuple(canonical.loads(row.get("flags") or "[]")),
         raw=raw_document.get("record", {}),
+        secondary_ids=tuple(canonical.loads(row.get("secondary_ids") or "[]")),
+        page_url=row.get("page_url"),
+        criteria_language=row.get("criteria_language"),
     )
 
 
@@ -130,6 +142,8 @@ class PreparedTrial:
     content_hash: str
     values: tuple[Any, ...]  # in TRIAL_COLUMNS order
     sites: list[tuple[Any, ...]]  # in SITE_COLUMNS order
+    registry: str = ""
+    status: str = "unknown"  # the vocabulary status of overall_status
 
 
 def prepare_trials(trials: Iterable[Trial], *, now: str | None = None) -> list[PreparedTrial]:
@@ -147,6 +161,8 @@ def prepare_trials(trials: Iterable[Trial], *, now: str | None = None) -> list[P
                 content_hash,
                 _trial_values(trial, now, encoded, content_hash),
                 [_site_values(trial.trial_id, site) for site in trial.sites],
+                trial.registry,
+                trial.status,
             )
         )
     return prepared
@@ -159,13 +175,19 @@ def store_trials(database: sqlite_utils.Database, trials: Iterable[Trial]) -> St
 
 def store_prepared(database: sqlite_utils.Database, prepared: list[PreparedTrial]) -> StoreCounts:
     """Write the new and changed trials of *prepared*; an unchanged one is not touched."""
+    from db.studies import link_registrations
+
     counts = StoreCounts()
     if not prepared:
         return counts
-    known = _known_hashes(database, [trial.trial_id for trial in prepared])
+    stored = _stored(database, [trial.trial_id for trial in prepared])
+    known = {trial_id: found[0] for trial_id, found in stored.items()}
     rows: list[tuple[Any, ...]] = []
     sites: list[tuple[Any, ...]] = []
     for trial in prepared:
+        if _is_copy_of_stored_original(trial, stored.get(trial.trial_id)):
+            counts.shadowed += 1
+            continue
         previous = known.get(trial.trial_id)
         if previous == trial.content_hash:
             # Not rewritten at all: a crawl that finds nothing new writes only its run record.
@@ -182,7 +204,16 @@ def store_prepared(database: sqlite_utils.Database, prepared: list[PreparedTrial
         # together with its own writes (the crawl's page checkpoint).
         with database.atomic():
             _write_changed(database, rows, sites)
+            link_registrations(database, [row[0] for row in rows])
     return counts
+
+
+def _is_copy_of_stored_original(trial: PreparedTrial, stored: tuple[str, str] | None) -> bool:
+    """Whether *trial* is a copy (WHO, a mirror) of a registration stored from its own registry."""
+    if stored is None or not trial.registry:
+        return False
+    own = issuing_registry(trial.trial_id)
+    return own is not None and stored[1] == own and trial.registry != own
 
 
 def known_trial_ids(database: sqlite_utils.Database, ids: Iterable[str]) -> set[str]:
@@ -191,14 +222,19 @@ def known_trial_ids(database: sqlite_utils.Database, ids: Iterable[str]) -> set[
 
 
 def _known_hashes(database: sqlite_utils.Database, ids: list[str]) -> dict[str, str]:
+    return {trial_id: found[0] for trial_id, found in _stored(database, ids).items()}
+
+
+def _stored(database: sqlite_utils.Database, ids: list[str]) -> dict[str, tuple[str, str]]:
+    """``{trial_id: (content_hash, registry)}`` of the stored ones among *ids*."""
     if not ids:
         return {}
     rows = database.execute(
-        "SELECT trial_id, content_hash FROM trials"
+        "SELECT trial_id, content_hash, registry FROM trials"
         " WHERE trial_id IN (SELECT value FROM json_each(?))",
         [canonical.dumps(ids)],
     ).fetchall()
-    return dict(rows)
+    return {row[0]: (row[1], row[2]) for row in rows}
 
 
 # Column order of `_trial_values`; ``raw`` is bound as the bare canonical
@@ -228,6 +264,10 @@ TRIAL_COLUMNS = (
     "last_fetched",
     "last_changed",
     "needs_parse",
+    "status",
+    "secondary_ids",
+    "page_url",
+    "criteria_language",
     "raw",
 )
 _TRIAL_ROW = "(" + ", ".join(RAW_ENVELOPE if c == "raw" else "?" for c in TRIAL_COLUMNS) + ")"
@@ -265,6 +305,10 @@ def _trial_values(trial: Trial, now: str, encoded: bytes, content_hash: str) -> 
         now,
         now,
         1,
+        trial.status,
+        canonical.dumps(trial.secondary_ids),
+        trial.page_url,
+        trial.criteria_language,
         encoded,
     )
 
@@ -324,12 +368,17 @@ def get_trial(database: sqlite_utils.Database, trial_id: str) -> Trial:
 def iter_trials(
     database: sqlite_utils.Database, statuses: Iterable[str] | None = None
 ) -> Iterator[Trial]:
-    """Every stored trial (optionally only those with one of *statuses*), with sites."""
+    """Every stored registration (optionally only those with one of *statuses*), with sites.
+
+    *statuses* are vocabulary statuses (``recruiting``) or a registry's own
+    words (``RECRUITING``). For one record per study, see `db.studies.iter_studies`.
+    """
     where, params = "", []
     if statuses is not None:
         wanted = sorted(statuses)
-        where = f" WHERE overall_status IN ({','.join('?' * len(wanted))})"
-        params = wanted
+        marks = ",".join("?" * len(wanted))
+        where = f" WHERE (status IN ({marks}) OR overall_status IN ({marks}))"
+        params = wanted + wanted
     sites_by_trial: dict[str, list[dict[str, Any]]] = {}
     site_sql = "SELECT * FROM sites" + (
         f" WHERE trial_id IN (SELECT trial_id FROM trials{where})" if where else ""

@@ -1,8 +1,10 @@
 """The nightly run: crawl → parse → match, once, incrementally, under a lock.
 
-Each step is a function of settings returning a `StepReport`. A step that
-raises is recorded and the next steps still run: parsing yesterday's trials
-and matching them beats sending nobody a list. The run, its counts and its
+Each step is a function of settings returning a `StepReport`. Every registry
+named in the ``registries`` setting is crawled as its own step, so one
+registry being down does not stop the others. A step that raises is
+recorded and the next steps still run: parsing yesterday's trials and
+matching them beats sending nobody a list. The run, its counts and its
 errors go to ``nightly_runs``; an exclusive lock next to the database makes
 a manual ``nightly`` and the scheduled one refuse to overlap (`RunLocked`).
 """
@@ -72,16 +74,31 @@ def run_nightly(
 
 
 def _steps(settings: Settings, *, since: dt.date | None, quiet: bool) -> list[tuple[str, Step]]:
+    registries = list(dict.fromkeys(settings.registries))
     return [
-        (
-            "crawl",
-            lambda: crawl_step.run_crawl_step(
-                settings, since=since, quiet=quiet, should_stop=stop_requested.is_set
-            ),
-        ),
+        *(_crawl_step(settings, registry, registries, since, quiet) for registry in registries),
         ("parse", lambda: parse_step.run_parse_step(settings.db, reparse_all=False)),
         ("match", lambda: match_step.run_match_step(settings.db, settings.out_dir)),
     ]
+
+
+def _crawl_step(
+    settings: Settings, registry: str, registries: list[str], since: dt.date | None, quiet: bool
+) -> tuple[str, Step]:
+    # "crawl" alone when one registry is crawled (as before there were several)
+    name = "crawl" if len(registries) == 1 else f"crawl {registry}"
+
+    def step() -> StepReport:
+        return crawl_step.run_crawl_step(
+            settings,
+            registry=registry,
+            since=since,
+            quiet=quiet,
+            should_stop=stop_requested.is_set,
+            name=name,
+        )
+
+    return name, step
 
 
 def _run_step(name: str, step: Step) -> StepReport:
@@ -89,7 +106,7 @@ def _run_step(name: str, step: Step) -> StepReport:
         return step()
     except Exception as exc:  # a failed step is recorded; the others still run
         log.exception("nightly step %s failed", name)
-        return StepReport(name=name, errors=[f"{type(exc).__name__}: {exc}"])
+        return StepReport(name=name, errors=[f"{type(exc).__name__}: {exc}"])  # named as run
 
 
 def _overall_status(report: NightlyReport) -> NightlyStatus:

@@ -5,6 +5,10 @@ Pure: nothing here fetches. ``parse`` reads a list page
 (``{"protocolSection": ...}``) or a website JSON export (a list of studies).
 The retired API v1 (``FullStudiesResponse``, PascalCase ``Study``) and the
 legacy ``<clinical_study>`` XML are refused with `UnsupportedFormat`.
+
+The bulk download (a zip or a folder of one JSON file per study) goes
+through the same parser: `read_records` reads one file, and the importer
+walks the zip or folder.
 """
 
 from __future__ import annotations
@@ -14,13 +18,22 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
+from crawler.paging import CrawlPlan, SourcePage
 from trialmatch.core import canonical
 from trialmatch.core.errors import SourceParseError, UnsupportedFormat
-from trialmatch.core.trial import CRAWLED_STATUSES, SEXES, Site, Trial, TrialSex
+from trialmatch.core.registry_ids import find_registry_ids, registry_page
+from trialmatch.core.trial import SEXES, Site, Trial, TrialSex
+
+if TYPE_CHECKING:
+    from crawler.polite import PoliteFetcher
+    from trialmatch.core.settings import Settings
 
 NAME = "ctgov"
+# The registry's own words for the statuses we crawl (its API filters on them);
+# a test checks they are the words of `CRAWLED_STATUSES`.
+CRAWLED_WORDS = ("ENROLLING_BY_INVITATION", "NOT_YET_RECRUITING", "RECRUITING")
 EXCERPT_CHARS = 300
 
 # Modules whose absence is worth flagging: a record without them can still be
@@ -60,7 +73,7 @@ def full_query(page_size: int) -> dict[str, str]:
         "format": "json",
         "pageSize": str(page_size),
         "countTotal": "true",
-        "filter.overallStatus": ",".join(sorted(CRAWLED_STATUSES)),
+        "filter.overallStatus": ",".join(CRAWLED_WORDS),
     }
 
 
@@ -90,6 +103,28 @@ def parse(page: bytes | str | Mapping[str, Any] | list[Any], url: str) -> Iterat
     """Every study of *page* as a `Trial`; the first unreadable record raises."""
     for record in read_page(page, url).records:
         yield parse_study(record, url)
+
+
+def recognises(head: bytes, name: str) -> bool:
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return text.startswith((b"{", b"[")) and (
+        b"protocolSection" in head or b'"studies"' in head or b"FullStudiesResponse" in head
+    )
+
+
+def read_records(stream: BinaryIO, where: str) -> Iterator[Trial | SourceParseError]:
+    """Every study of one saved file (a study, a list page or an export), each on its own."""
+    try:
+        page = read_page(stream.read(), where)
+    except SourceParseError as exc:
+        yield exc
+        return
+    for number, record in enumerate(page.records, start=1):
+        try:
+            yield parse_study(record, where)
+        except SourceParseError as exc:
+            exc.position = f"study {number}"
+            yield exc
 
 
 def read_page(page: bytes | str | Mapping[str, Any] | list[Any], url: str) -> StudyPage:
@@ -242,7 +277,22 @@ def _build_trial(record: dict[str, Any], nct_id: str, url: str) -> Trial:
         sites=_sites(record),
         flags=tuple(flags),
         raw=record,
+        secondary_ids=_secondary_ids(identification, nct_id),
+        page_url=registry_page(nct_id),
     )
+
+
+def _secondary_ids(identification: Mapping[str, Any], nct_id: str) -> tuple[str, ...]:
+    """Other registries' numbers among the study's secondary ids (EudraCT, EU CT, ISRCTN, UTN …)."""
+    found: dict[str, None] = {}
+    infos = identification.get("secondaryIdInfos") or []
+    texts = [str(info.get("id") or "") for info in infos if isinstance(info, dict)]
+    texts.append(str((identification.get("orgStudyIdInfo") or {}).get("id") or ""))
+    for text in texts:
+        for registry_id in find_registry_ids(text):
+            if registry_id.registry != "ctgov" and registry_id.id != nct_id:
+                found[registry_id.id] = None
+    return tuple(found)
 
 
 def source_url_for(url: str, nct_id: str) -> str:
@@ -331,3 +381,48 @@ def _coordinates(point: Any) -> tuple[float | None, float | None]:
     if -90 <= latitude <= 90 and -180 <= longitude <= 180:
         return latitude, longitude
     return None, None
+
+
+# --- online ----------------------------------------------------------------------
+
+
+def parse_records(page: StudyPage, url: str) -> tuple[list[Trial], list[SourceParseError]]:
+    """Parse each record on its own: one bad study is set aside, the page goes on."""
+    trials: dict[str, Trial] = {}
+    failures: list[SourceParseError] = []
+    for record in page.records:
+        try:
+            trial = parse_study(record, url)
+        except SourceParseError as exc:
+            failures.append(exc)
+            continue
+        trials[trial.trial_id] = trial  # a study listed twice on a page is stored once
+    return list(trials.values()), failures
+
+
+class _Online:
+    """API v2: ``GET {base}/studies``, the same query on every page, ``pageToken`` the cursor."""
+
+    name = NAME
+
+    def base_url(self, settings: Settings) -> str:
+        return settings.ctgov_base_url
+
+    def plan(self, *, page_size: int, since: dt.date | None) -> CrawlPlan:
+        if since is None:
+            return CrawlPlan("full", full_query(page_size))
+        return CrawlPlan("incremental", incremental_query(since, page_size))
+
+    def load_page(
+        self, fetcher: PoliteFetcher, base_url: str, query: dict[str, str], cursor: str | None
+    ) -> SourcePage:
+        url = studies_url(base_url)
+        params = dict(query)
+        if cursor:
+            params["pageToken"] = cursor
+        page = fetcher.fetch(url, params, read_page)
+        trials, failures = parse_records(page, url)
+        return SourcePage(trials, failures, page.next_page_token, page.total_count)
+
+
+ONLINE = _Online()

@@ -15,7 +15,7 @@ from support.faulty_server import FaultyServer
 
 from db import open_database
 from trialmatch.core.settings import Settings
-from trialmatch.core.trial import CRAWLED_STATUSES
+from trialmatch.core.trial import CRAWLED_STATUSES, study_status
 from trialmatch.demo_data.ctgov import load_snapshot_studies
 
 
@@ -27,7 +27,7 @@ def snapshot_studies() -> list[Study]:
 
 @pytest.fixture(scope="session")
 def crawlable_ids(snapshot_studies: list[Study]) -> set[str]:
-    return {nct_id(s) for s in snapshot_studies if status_of(s) in CRAWLED_STATUSES}
+    return {nct_id(s) for s in snapshot_studies if study_status(status_of(s)) in CRAWLED_STATUSES}
 
 
 @pytest.fixture(scope="session")

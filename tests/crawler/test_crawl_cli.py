@@ -81,11 +81,21 @@ def test_crawl_prints_a_summary_and_one_study_can_be_fetched(settings: Settings)
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["--registry", "euctr"], 1, "no registry source 'euctr' (known: ctgov)"),
+        (
+            ["--registry", "drks"],
+            1,
+            "no registry source 'drks' (known: anzctr, ctgov, ctis, euctr, isrctn, who-ictrp)",
+        ),
+        (
+            ["--registry", "anzctr"],
+            1,
+            "registry 'anzctr' has no online interface to crawl (crawlable: ctgov, ctis,"
+            " euctr, isrctn); use: trialmatch import --registry anzctr FILE…",
+        ),
         (["--since", "yesterday"], 2, "expected YYYY-MM-DD"),
         (["--study", "NCT00000000"], 1, "HTTP 404"),
     ],
-    ids=["unknown-registry", "bad-date", "unknown-study"],
+    ids=["unknown-registry", "offline-registry", "bad-date", "unknown-study"],
 )
 def test_crawl_errors_are_one_clean_line(
     settings: Settings, args: list[str], code: int, message: str
@@ -140,3 +150,55 @@ def test_nightly_while_another_runs_says_so(settings: Settings) -> None:
 
     assert code == 1
     assert "another nightly run holds" in " ".join(err.split())
+
+
+@pytest.mark.usefixtures("cli_environment")
+def test_import_reports_each_refusal_and_says_so_in_its_exit_status(
+    settings: Settings, tmp_path: Path
+) -> None:
+    good = Path(__file__).parents[1] / "fixtures/ctgov/NCT05935553.json"
+    legacy = Path(__file__).parents[1] / "fixtures/ctgov/legacy_NCT00001177.xml"
+    v1 = Path(__file__).parents[1] / "fixtures/ctgov/v1_NCT00023673.json"
+    db = str(settings.db)
+
+    code, out, err = invoke("import", "--registry", "ctgov", str(good), "--db", db)
+    assert code == 0, err
+    assert "import ctgov: 1 files, 1 records, 1 new" in out
+
+    code, out, _ = invoke(
+        "import", "--registry", "ctgov", str(good), str(legacy), str(v1), "--db", db
+    )
+    text = " ".join(out.split())
+    assert code == 1
+    assert "1 unchanged" in text and "2 refused" in text
+    assert (
+        f"refused {legacy}: not a file the ctgov source reads: legacy ClinicalTrials.gov XML"
+        in text
+    )
+    assert f"refused {v1}: retired ClinicalTrials.gov API v1 format" in text
+
+
+@pytest.mark.usefixtures("cli_environment")
+def test_import_as_json_names_file_position_and_reason(settings: Settings, tmp_path: Path) -> None:
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "TrialID,Public title,Recruitment Status,Inclusion agemin\n"
+        "NCT05957978,Visceral leishmaniasis,Recruiting,15Y\n"
+        ",A row without its id,Recruiting,18Y\n",
+        encoding="utf-8",
+    )
+
+    code, out, _ = invoke(
+        "import", "--registry", "who-ictrp", str(export), "--db", str(settings.db), "--json"
+    )
+
+    assert code == 1
+    document = json.loads(out)
+    assert document["counts"]["new"] == 1
+    assert document["refused"] == [
+        {
+            "file": str(export),
+            "position": "record 2 (line 3)",
+            "reason": "a record without a TrialID",
+        }
+    ]

@@ -196,3 +196,26 @@ def test_nightly_since_a_date_crawls_incrementally(
     (crawl_run,) = recent_crawl_runs(database)
     assert crawl_run.mode == "incremental"
     assert "RANGE[2026-01-01,MAX]" in crawl_run.query["filter.advanced"]
+
+
+def test_each_registry_is_its_own_step_and_one_down_stops_no_other(
+    settings: Settings,
+    database: sqlite_utils.Database,
+    crawlable_ids: set[str],
+    steps_called: list[str],
+) -> None:
+    # CTIS answers nothing (a port no one listens on); ClinicalTrials.gov answers.
+    down = dataclasses.replace(
+        settings, registries=("ctgov", "ctis"), ctis_base_url="http://127.0.0.1:9/ctis"
+    )
+
+    report = nightly.run_nightly(down, quiet=True)
+
+    names = [step.name for step in report.steps]
+    assert names == ["crawl ctgov", "crawl ctis", "parse", "match"]
+    by_name = {step.name: step for step in report.steps}
+    assert by_name["crawl ctgov"].counts["new"] == len(crawlable_ids)
+    assert by_name["crawl ctis"].errors and not by_name["crawl ctgov"].errors
+    assert len(steps_called) == 2  # parse and match ran all the same
+    assert report.status == "failed"
+    assert stored_ids(database) == crawlable_ids

@@ -78,3 +78,38 @@ def test_criteria_of_an_older_parser_are_parsed_again(pipeline, db_path: Path) -
     # the binary garbage stays marked and fails again; nothing else is parsed
     counts = run_parse_step(db_path).counts
     assert (counts["parsed"], counts["failed"], counts["outdated"]) == (0, 1, 0)
+
+
+def test_only_a_studys_chosen_english_registration_is_parsed(pipeline, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from crawler.importer import import_files
+    from crawler.sources import get_source
+
+    shared = Path(os.environ.get("TRIALMATCH_SHARED", Path(__file__).parents[3] / "shared"))
+    path = tmp_path / "trialmatch.db"
+    database = open_database(path)
+    euctr = shared / "data/registries/euctr/euctr_fulltext_download_2_trials.txt"
+    who = shared / "data/registries/who_ictrp/ntd_ictrp_extract.csv"
+    import_files(database, get_source("euctr"), [euctr])
+    import_files(database, get_source("who-ictrp"), [who])
+    database.execute("UPDATE trials SET needs_parse = 0 WHERE registry = 'who-ictrp'")
+    database.execute(
+        "UPDATE trials SET needs_parse = 1 WHERE trial_id IN ('2009-017467-42-ES', 'NCT05957978')"
+    )
+    database.conn.commit()
+    database.close()
+
+    report = run_parse_step(path)
+
+    database = open_database(path)
+    parsed = {row[0] for row in database.execute("SELECT trial_id FROM criteria").fetchall()}
+    # one registration per EUCTR study (the chosen one), and the two marked WHO records
+    assert parsed == {"2021-002179-21-PT", "2022-002568-62-ES", "2009-017467-42-ES", "NCT05957978"}
+    assert report.counts["not_english"] == 1
+    (spanish,) = load_criteria(database, "2009-017467-42-ES")
+    assert (spanish.category, spanish.rule) == ("not_evaluable", None)
+    assert "written in 'es', not English" in (spanish.reason or "")
+    assert "adultos igual o mayores de 18" in spanish.text  # kept whole for a person to read
+    assert len(load_criteria(database, "NCT05957978")) > 1
+    database.close()

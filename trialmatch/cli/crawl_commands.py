@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -46,12 +47,15 @@ def _print_json(document: Any) -> None:
 
 @app.command()
 def crawl(
-    registry: Annotated[str, typer.Option(help="Registry to crawl.")] = "ctgov",
+    registry: Annotated[
+        str, typer.Option(help="Registry to crawl: ctgov, ctis, euctr or isrctn.")
+    ] = "ctgov",
     base_url: Annotated[
         str | None,
         typer.Option(
             "--base-url",
-            help="Any server speaking ClinicalTrials.gov API v2 (default: the public API).",
+            help="Any server speaking the registry's interface (default: the public one; "
+            "setting <registry>_base_url).",
             show_default=False,
         ),
     ] = None,
@@ -66,20 +70,27 @@ def crawl(
 ) -> None:
     """Crawl a registry into the database: full, incremental, or resumed from a checkpoint.
 
-    Example: trialmatch crawl --registry ctgov --since 2026-11-01 --db var/trialmatch.db
+    Example: trialmatch crawl --registry ctis --since 2026-11-01 --db var/trialmatch.db
     """
-    from crawler.sources import get_source
     from trialmatch.steps.crawl_step import crawl as run_crawl
-    from trialmatch.steps.crawl_step import crawl_study
+    from trialmatch.steps.crawl_step import crawl_study, online_registry
 
     with reporting_errors():
-        get_source(registry)  # an unknown registry is a clean error naming the known ones
-        settings = settings_for(db=db, ctgov_base_url=base_url)
+        online_registry(registry)  # unknown or offline-only registries: a clean error
+        settings = settings_for(db=db, **{f"{registry}_base_url": base_url})
         if study is not None:
+            if registry != "ctgov":
+                raise typer.BadParameter("--study fetches ClinicalTrials.gov studies only")
             trial = crawl_study(settings, study)
             _report_study(trial.trial_id, trial.overall_status, quiet=quiet, as_json=as_json)
             return
-        run = run_crawl(settings, since=_parse_since(since), quiet=quiet or as_json, full=full)
+        run = run_crawl(
+            settings,
+            registry=registry,
+            since=_parse_since(since),
+            quiet=quiet or as_json,
+            full=full,
+        )
     if as_json:
         _print_json(run.to_json())
     elif not quiet:
@@ -102,6 +113,58 @@ def _crawl_summary(run: dict[str, Any]) -> str:
         f"{run['studies_unchanged']} unchanged, {run['studies_failed']} failed, "
         f"{run['studies_skipped']} skipped" + (f" — {run['message']}" if run["message"] else "")
     )
+
+
+@app.command("import")
+def import_files(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Saved pages, API responses or bulk downloads: files, folders or zips.",
+            metavar="FILE_OR_DIR...",
+            show_default=False,
+        ),
+    ],
+    registry: Annotated[
+        str,
+        typer.Option(help="Whose files: ctgov, ctis, euctr, isrctn, anzctr or who-ictrp."),
+    ] = "ctgov",
+    db: DbOption = None,
+    quiet: QuietOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Import saved registry files through the registry's parser.
+
+    A record that does not parse is reported with its file, position and
+    reason, and the rest go on; the exit status is 1 when anything was
+    refused, 0 when everything was imported.
+
+    Example: trialmatch import --registry who-ictrp ICTRP-Results.xml --db var/trialmatch.db
+    """
+    from trialmatch.steps.import_step import report_of, run_import
+
+    with reporting_errors():
+        settings = settings_for(db=db)
+        report = run_import(settings, registry, paths, quiet=quiet or as_json)
+    step = report_of(report, registry)
+    if as_json:
+        _print_json(
+            {
+                "registry": registry,
+                "counts": step.counts,
+                "refused": [
+                    {"file": e.url, "position": e.position, "reason": e.reason}
+                    for e in report.refused
+                ],
+            }
+        )
+    elif not quiet:
+        stdout().print(f"{step.name}: {_counts_text(step.counts)}", highlight=False)
+        for error in report.refused:
+            where = f"{error.url}, {error.position}" if error.position else error.url
+            stdout().print(f"[red]refused[/red] {where}: {error.reason}", highlight=False)
+    if report.refused_any:
+        raise typer.Exit(code=1)
 
 
 @app.command()

@@ -21,8 +21,9 @@ def demo(
     """The whole nightly pipeline offline: bundled registry records, synthetic patients.
 
     Serves the bundled ClinicalTrials.gov snapshot on 127.0.0.1, crawls it,
-    parses the criteria, imports synthetic anonymised patients, matches them
-    and writes the referral lists.
+    imports the bundled EU CTIS, ANZCTR and ISRCTN records, parses the
+    criteria, imports synthetic anonymised patients, matches them and writes
+    the referral lists.
 
     Example: trialmatch demo --folder var/demo --patients 300
     """
@@ -35,6 +36,8 @@ def demo(
         stdout().print(
             f"{step.name}: {counts}" + (f" ({len(step.errors)} errors)" if step.errors else "")
         )
+    registries = ", ".join(f"{name} {count}" for name, count in report.studies_by_registry.items())
+    stdout().print(f"studies by registry: {registries}")
     stdout().print(f"synthetic patients: {report.patients_file}")
     stdout().print("referral lists:")
     for path in report.referral_files:

@@ -50,13 +50,22 @@ class RobotsDisallowed(FetchError):
 
 
 class SourceParseError(TrialmatchError):
-    """A registry page or record could not be turned into trials."""
+    """A registry page or record could not be turned into trials.
 
-    def __init__(self, message: str, *, registry: str, url: str, excerpt: str = "") -> None:
-        super().__init__(f"{registry}: {message} ({url})")
+    ``url`` is where it came from (an address or a file), ``position`` where
+    in it (``record 12``, ``line 340``), when a file holds many records.
+    """
+
+    def __init__(
+        self, message: str, *, registry: str, url: str, excerpt: str = "", position: str = ""
+    ) -> None:
+        where = f"{url}, {position}" if position else url
+        super().__init__(f"{registry}: {message} ({where})")
         self.registry = registry
         self.url = url
         self.excerpt = excerpt
+        self.position = position
+        self.reason = message
 
 
 class UnsupportedFormat(SourceParseError):

@@ -12,7 +12,8 @@ from typing import Any, Literal, get_args
 
 from trialmatch.core import canonical
 
-CrawlMode = Literal["full", "incremental"]
+# "import": a run of `trialmatch import`, recorded under the registry name "<name> import".
+CrawlMode = Literal["full", "incremental", "import"]
 CrawlStatus = Literal["running", "succeeded", "failed", "interrupted", "abandoned"]
 RESUMABLE_STATUSES: tuple[CrawlStatus, ...] = ("running", "interrupted", "failed")
 NightlyStatus = Literal["running", "succeeded", "failed", "interrupted"]

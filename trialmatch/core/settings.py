@@ -21,6 +21,9 @@ from trialmatch.core import __version__
 from trialmatch.core.errors import ConfigError
 
 CTGOV_PUBLIC_API = "https://clinicaltrials.gov/api/v2"
+CTIS_PUBLIC_API = "https://euclinicaltrials.eu/ctis-public-api"
+EUCTR_PUBLIC_SITE = "https://www.clinicaltrialsregister.eu"
+ISRCTN_PUBLIC_SITE = "https://www.isrctn.com"
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,12 @@ class Settings:
     db: Path = Path("var/trialmatch.db")
     out_dir: Path = Path("var/referrals")
     ctgov_base_url: str = CTGOV_PUBLIC_API
+    ctis_base_url: str = CTIS_PUBLIC_API
+    euctr_base_url: str = EUCTR_PUBLIC_SITE
+    isrctn_base_url: str = ISRCTN_PUBLIC_SITE
+    # The registries `nightly` crawls, each as its own step (TOML: registries = ["ctgov", "ctis"];
+    # environment: TRIALMATCH_REGISTRIES=ctgov,ctis).
+    registries: tuple[str, ...] = ("ctgov",)
     page_size: int = 1000
     contact: str = "set TRIALMATCH_CONTACT to an e-mail address"
     request_delay: float = 1.0
@@ -102,9 +111,21 @@ def _coerce(name: str, type_name: str, value: Any) -> Any:
             return float(value)
         if type_name == "bool":
             return _parse_bool(value)
+        if type_name == "tuple[str, ...]":
+            return _parse_names(value)
         return str(value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"setting {name}: expected {type_name}, got {value!r}") from exc
+
+
+def _parse_names(value: Any) -> tuple[str, ...]:
+    items = value.split(",") if isinstance(value, str) else list(value)
+    if not all(isinstance(item, str) for item in items):
+        raise ValueError(value)
+    names = tuple(item.strip() for item in items if item.strip())
+    if not names:
+        raise ValueError(value)
+    return names
 
 
 def _parse_bool(value: Any) -> bool:

@@ -1,4 +1,8 @@
-"""The crawl step: wire settings, client, fetcher, database and progress bar together."""
+"""The crawl step: wire settings, client, fetcher, database and progress bar together.
+
+One registry per call; `trialmatch.nightly` runs one step per registry of
+the ``registries`` setting, so one registry being down stops no other.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,20 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from crawler.client import build_client
-from crawler.crawl import PageProgress, ProgressCallback, crawl_ctgov, crawl_one_study, plan_crawl
+from crawler.crawl import (
+    PageProgress,
+    ProgressCallback,
+    crawl_one_study,
+    crawl_registry,
+    plan_crawl,
+)
+from crawler.paging import OnlineRegistry
 from crawler.polite import PoliteFetcher
+from crawler.sources import get_source, online_sources
 from db import open_database
 from db.locks import exclusive_lock
 from db.runs import crawl_errors
+from trialmatch.core.errors import ConfigError
 from trialmatch.core.runs import CrawlRun
 from trialmatch.core.settings import Settings
 from trialmatch.core.trial import Trial
@@ -22,36 +35,58 @@ from trialmatch.steps import StepReport
 def run_crawl_step(
     settings: Settings,
     *,
+    registry: str = "ctgov",
     since: dt.date | None = None,
     quiet: bool = False,
     full: bool = False,
     should_stop: Callable[[], bool] | None = None,
+    name: str = "crawl",
 ) -> StepReport:
-    """Crawl ClinicalTrials.gov (incrementally when it can) and report the counts."""
-    run = crawl(settings, since=since, quiet=quiet, full=full, should_stop=should_stop)
-    return report_of(run, settings)
+    """Crawl *registry* (incrementally when it can) and report the counts."""
+    run = crawl(
+        settings, registry=registry, since=since, quiet=quiet, full=full, should_stop=should_stop
+    )
+    return report_of(run, settings, name=name)
+
+
+def online_registry(registry: str) -> OnlineRegistry:
+    """The paging of *registry*; `ConfigError` when it has none (file imports only)."""
+    get_source(registry)  # an unknown registry is a clean error naming the known ones
+    online: OnlineRegistry | None = online_sources().get(registry)
+    if online is None:
+        crawlable = ", ".join(sorted(online_sources()))
+        raise ConfigError(
+            f"registry {registry!r} has no online interface to crawl (crawlable: {crawlable});"
+            f" use: trialmatch import --registry {registry} FILE…"
+        )
+    return online
 
 
 def crawl(
     settings: Settings,
     *,
+    registry: str = "ctgov",
     since: dt.date | None = None,
     quiet: bool = False,
     full: bool = False,
     should_stop: Callable[[], bool] | None = None,
 ) -> CrawlRun:
+    online = online_registry(registry)
     with (
         exclusive_lock(settings.db, "crawl"),
-        _progress(quiet) as on_page,
+        _progress(quiet, registry) as on_page,
         open_database(settings.db) as database,
         build_client(settings) as client,
     ):
         fetcher = PoliteFetcher(client, settings)
-        plan = plan_crawl(database, page_size=settings.page_size, since=since, full=full)
-        return crawl_ctgov(
+        plan = plan_crawl(
+            database, page_size=settings.page_size, since=since, full=full, online=online
+        )
+        return crawl_registry(
             database,
             fetcher,
-            base_url=settings.ctgov_base_url,
+            online,
+            base_url=online.base_url(settings),
             plan=plan,
             on_page=on_page,
             should_stop=should_stop,
@@ -65,7 +100,7 @@ def crawl_study(settings: Settings, nct_id: str) -> Trial:
         return crawl_one_study(database, fetcher, base_url=settings.ctgov_base_url, nct_id=nct_id)
 
 
-def report_of(run: CrawlRun, settings: Settings) -> StepReport:
+def report_of(run: CrawlRun, settings: Settings, *, name: str = "crawl") -> StepReport:
     counts = {
         "pages": run.pages,
         "new": run.studies_new,
@@ -78,12 +113,21 @@ def report_of(run: CrawlRun, settings: Settings) -> StepReport:
         errors = [f"{error.url}: {error.error}" for error in crawl_errors(database, run.id)]
     if run.status != "succeeded":
         errors.append(f"crawl run {run.id} {run.status}: {run.message or ''}".rstrip(": "))
-    return StepReport(name="crawl", counts=counts, errors=errors)
+    return StepReport(name=name, counts=counts, errors=errors)
+
+
+REGISTRY_NAMES = {
+    "ctgov": "ClinicalTrials.gov",
+    "ctis": "EU CTIS",
+    "euctr": "EU Clinical Trials Register",
+    "isrctn": "ISRCTN",
+}
 
 
 @contextmanager
-def _progress(quiet: bool) -> Iterator[ProgressCallback | None]:
-    with progress_bar("crawling ClinicalTrials.gov", quiet=quiet, keep=True) as report:
+def _progress(quiet: bool, registry: str = "ctgov") -> Iterator[ProgressCallback | None]:
+    label = f"crawling {REGISTRY_NAMES.get(registry, registry)}"
+    with progress_bar(label, quiet=quiet, keep=True) as report:
         if report is None:
             yield None
             return

@@ -3,6 +3,11 @@
 Trials whose stored criteria an older parser version wrote are marked first,
 so a parser upgrade reaches them without ``--all``.
 
+Only each study's chosen registration is parsed, and only English text: a
+text in another language (`Trial.criteria_language`) is stored as one
+criterion for a person to read (category ``not_evaluable``), never parsed
+as if it were English, so the study is still listed with its criteria.
+
 A trial whose text cannot be parsed is logged, counted and left marked (so a
 later run tries again); it never aborts the run. Texts are parsed in batches
 by a `nlp_models.batch.ParserPool`: one spaCy pass per chunk of trials rather
@@ -28,6 +33,7 @@ from db.criteria import (
 from nlp_models.batch import Outcome, ParserPool, default_workers
 from nlp_models.parser import parse_eligibility
 from nlp_models.version import PARSER_VERSION
+from trialmatch.core.criteria import Criterion
 from trialmatch.core.errors import CriteriaParseError, StorageError
 from trialmatch.steps import StepReport
 
@@ -51,7 +57,14 @@ def run_parse_step(
     """
     report = StepReport(
         name="parse",
-        counts={"parsed": 0, "failed": 0, "criteria": 0, "not_evaluable": 0, "outdated": 0},
+        counts={
+            "parsed": 0,
+            "failed": 0,
+            "criteria": 0,
+            "not_evaluable": 0,
+            "outdated": 0,
+            "not_english": 0,
+        },
     )
     workers = default_workers() if workers is None else workers
     with open_database(db_path) as database, ParserPool(workers) as pool:
@@ -82,12 +95,40 @@ def _batches(pending: Iterator[PendingTrial]) -> Iterator[list[PendingTrial]]:
 
 
 def _parse_batch(pool: ParserPool, batch: list[PendingTrial]) -> list[Outcome | Exception]:
-    texts = [pending.eligibility_text for pending in batch]
+    english = [pending for pending in batch if pending.in_english]
+    texts = [pending.eligibility_text for pending in english]
+    parsed: list[Outcome | Exception]
     try:
-        return list(pool.parse(texts))
+        parsed = list(pool.parse(texts))
     except Exception:  # a bug on one text: parse the batch one by one to isolate it
         LOG.warning("batch parse failed; parsing its %d trials one by one", len(batch))
-        return [_parse_alone(text) for text in texts]
+        parsed = [_parse_alone(text) for text in texts]
+    by_id: dict[str, Outcome | Exception] = dict(
+        zip((pending.trial_id for pending in english), parsed, strict=True)
+    )
+    return [
+        by_id[pending.trial_id] if pending.trial_id in by_id else for_a_person(pending)
+        for pending in batch
+    ]
+
+
+def for_a_person(pending: PendingTrial) -> list[Criterion]:
+    """A text not in English as one criterion a person reads: kept whole, never parsed."""
+    text = pending.eligibility_text
+    if not text.strip():
+        return []
+    return [
+        Criterion(
+            id="I1",
+            kind="inclusion",
+            text=text,
+            start=0,
+            end=len(text),
+            category="not_evaluable",
+            reason=f"the criteria are written in '{pending.language}', not English:"
+            " not parsed; read them with the patient",
+        )
+    ]
 
 
 def _parse_alone(text: str) -> Outcome | Exception:
@@ -120,6 +161,8 @@ def _store_one(
         _record_failure(trial_id, f"{type(exc).__name__}: {exc}", report)
         return
     report.counts["parsed"] += 1
+    if any(c.reason and "not English" in c.reason for c in outcome):
+        report.counts["not_english"] += 1
     report.counts["criteria"] += len(outcome)
     report.counts["not_evaluable"] += sum(1 for c in outcome if not c.evaluable)
 
