@@ -263,10 +263,20 @@ def reading(text: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(found), left
 
 
+_KIND_WORDS = frozenset({"disease", "disorder"})
+
+
 def _named_by(window: list[str]) -> list[str]:
     if len(window) == 1 and (window[0] in _TOO_VAGUE_ALONE or len(window[0]) < 4):
         return []
     named = list(_variants().get(bag(window), ()))
+    if not named and _KIND_WORDS.intersection(window):
+        # MeSH says "diseases" where ICD-10-CM and trials say "disorders"
+        for kind in sorted(_KIND_WORDS):
+            swapped = [kind if word in _KIND_WORDS else word for word in window]
+            named = list(_variants().get(bag(swapped), ()))
+            if named:
+                break
     if not named and len(window) > 1:
         named = list(_variants().get(bag(words(canonical_condition(" ".join(window)))), ()))
     tumour = [index for index, token in enumerate(window) if token in TUMOUR_WORDS]

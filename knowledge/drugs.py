@@ -22,6 +22,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from knowledge.drug_forms import bare_drug_text, route_of
+
 LOG = logging.getLogger(__name__)
 _SPACES = re.compile(r"\s+")
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -85,13 +87,16 @@ def normalize_drug(name: str) -> str | None:
         return None
     if cleaned in class_phrases() and cleaned not in _raw_members() and cleaned not in _aliases():
         return None  # a class phrase ("neuroleptics") names many drugs, never one
-    for candidate in dict.fromkeys((cleaned, _strip_salts(cleaned))):
+    bare = _clean(bare_drug_text(cleaned))
+    for candidate in dict.fromkeys((cleaned, _strip_salts(cleaned), bare, _strip_salts(bare))):
         if not candidate:
             continue
         if candidate in _aliases():
             return _aliases()[candidate]
         found = _dictionary_name(candidate)
         if found is not None:
+            # the dictionary names some products with their route ("… intramuscular")
+            found = _clean(bare_drug_text(found)) or found
             return _aliases().get(found, _aliases().get(_strip_salts(found), found))
         if candidate in _raw_members():
             return candidate
@@ -151,12 +156,59 @@ def _membership() -> dict[str, frozenset[str]]:
     return {drug: frozenset(ids) for drug, ids in index.items()}
 
 
-def drug_classes(drug: str) -> frozenset[str]:
-    """Class ids the drug belongs to; the name is normalised first."""
+def drug_classes(drug: str, route: str | None = None) -> frozenset[str]:
+    """Class ids the drug belongs to; the name is normalised first.
+
+    A class that holds for some routes only (``"routes"`` in its file: systemic
+    corticosteroids are oral or parenteral) leaves out a drug given another
+    way; a drug whose route is not known keeps every class of its name.
+    """
     normalized = normalize_drug(drug) or _clean(drug)
     named_class = class_phrases().get(_clean(drug))  # "a benzodiazepine" as the drug taken
     found = _membership().get(normalized, frozenset())
-    return found | {named_class} if named_class else found
+    if not named_class and not found and names_a_kind_of_treatment(drug):
+        named_class = _class_named_within(_clean(drug))  # "glucocorticoid replacement therapy"
+    if named_class:
+        found = found | {named_class}
+    if route is None:
+        return found
+    return frozenset(
+        class_id for class_id in found if route in _class_files()[class_id].get("routes", (route,))
+    )
+
+
+# "disease-modifying therapy", "blood pressure medication", "chemotherapy": a kind of
+# treatment written where one drug should be; which drug it was is not known
+_KIND_OF_TREATMENT = re.compile(
+    r"\b(?:therapy|therapies|treatment|treatments|medication|medications|medicine|medicines|"
+    r"drug|drugs|agent|agents|regimen|pills?)\b",
+    re.IGNORECASE,
+)
+
+
+@cache
+def names_a_kind_of_treatment(text: str) -> bool:
+    """Whether *text* names a kind of treatment rather than one drug."""
+    cleaned = _clean(text)
+    if normalize_drug(cleaned) is not None:
+        return False
+    return cleaned in class_phrases() or _KIND_OF_TREATMENT.search(cleaned) is not None
+
+
+@cache
+def _class_phrase_pattern() -> re.Pattern[str]:
+    phrases = sorted(class_phrases(), key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, phrases)) + r")\b")
+
+
+def _class_named_within(text: str) -> str | None:
+    found = _class_phrase_pattern().search(text)
+    return class_phrases()[found.group(0)] if found else None
+
+
+def drug_route(text: str) -> str | None:
+    """How the drug named by *text* is given, when the text says ("budesonide inhaler")."""
+    return route_of(text)
 
 
 @cache

@@ -7,7 +7,7 @@ from functools import cache
 
 from knowledge import concepts
 from knowledge.conditions import expanded_tokens, is_suspected, names_family_history
-from knowledge.drugs import drug_classes, normalize_drug
+from knowledge.drugs import drug_classes, drug_route, names_a_kind_of_treatment, normalize_drug
 from knowledge.icd10 import describe_code, is_icd10_system
 from knowledge.measurements import canonical_measurement
 from trialmatch.core.patient import (
@@ -26,8 +26,8 @@ def drug_name(text: str) -> str:
 
 
 @cache
-def classes_of(drug: str) -> frozenset[str]:
-    return drug_classes(drug)
+def classes_of(drug: str, route: str | None = None) -> frozenset[str]:
+    return drug_classes(drug, route)
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ class Drug:
     classes: frozenset[str]
     current: MedicationFact | None = None
     past: PastMedicationFact | None = None
+    route: str | None = None  # when the record says ("fluticasone inhaler": inhaled)
+    kind_only: bool = False  # names a kind of treatment, not one drug ("chemotherapy")
 
     @property
     def label(self) -> str:
@@ -97,7 +99,15 @@ def _drug(
     text: str, current: MedicationFact | None = None, past: PastMedicationFact | None = None
 ) -> Drug:
     name = drug_name(text)
-    return Drug(name=name, classes=classes_of(name), current=current, past=past)
+    route = drug_route(text)
+    return Drug(
+        name=name,
+        classes=classes_of(name, route),
+        current=current,
+        past=past,
+        route=route,
+        kind_only=names_a_kind_of_treatment(text),
+    )
 
 
 def _condition(fact: ConditionFact) -> Condition:

@@ -6,6 +6,9 @@
 * A drug matches a rule when it is one of the rule's drugs or belongs to one
   of its classes (``drug_classes``: quetiapine is an antipsychotic), and is
   not one of its ``except_drugs`` / ``except_classes``.
+* A record that names only a kind of treatment ("chemotherapy", "disease-
+  modifying therapy") that may be one of the rule's drugs is a question, not
+  a no. A drug's route counts: an inhaled corticosteroid is no systemic one.
 * ``min_duration_days``: some matching current drug started at least that long
   ago (a partial date decides only when all its days agree).
 * ``within_days`` for past drugs: stopped within the window before today.
@@ -21,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from knowledge.drugs import canonical_class, equivalent_dose
+from knowledge.drugs import canonical_class, class_members, equivalent_dose
 from matcher.facts import Drug, PatientFacts, drug_name
 from trialmatch.core.dates import days_since
 from trialmatch.core.match import Status
@@ -65,6 +68,19 @@ class MedicationCheck:
             return False
         return drug.name in self.named or bool(drug.classes & self.classes)
 
+    def could_be(self, entry: Drug) -> bool:
+        """Whether a kind of treatment the record names may be one of the rule's drugs.
+
+        "chemotherapy" may be cisplatin; "disease-modifying therapy", of no
+        class we know, may be any drug; "NSAID" is no benzodiazepine.
+        """
+        if not entry.classes:
+            return True
+        return any(
+            self.named & class_members(class_id) or class_id in self.classes
+            for class_id in entry.classes
+        )
+
     def __call__(self, facts: PatientFacts, today: date) -> Answer:
         rule = self.rule
         windowed = rule.within_days is not None and rule.timing != "current"
@@ -81,6 +97,9 @@ class MedicationCheck:
                 return "unknown", f"{_describe(unsure[0])}; not known if within the window"
             if missing:
                 return "unknown", f"{' and '.join(missing)} not recorded"
+            vague = [drug for drug in drugs if drug.kind_only and self.could_be(drug)]
+            if vague:
+                return "unknown", f"{_describe(vague[0])}: which drug is not recorded"
             return self.absent
         answers: list[Answer] = [("met", ", ".join(_describe(drug) for drug in matching))]
         current = [drug for drug in matching if drug.current is not None]

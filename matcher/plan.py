@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+from knowledge.conditions import names_family_history
 from matcher.facts import PatientFacts
 from matcher.relevance import Topic, names_topic
 from matcher.rules import (
@@ -283,7 +284,10 @@ class CriteriaPlan:
             found = self._about[topics] = frozenset(
                 position
                 for position, rule, _closed in self.needed_conditions
-                if any(names_topic(term, topics) for term in rule.any_of)
+                if any(
+                    names_topic(term, topics) and not names_family_history(term)
+                    for term in rule.any_of
+                )
             )
         return found
 

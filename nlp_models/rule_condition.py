@@ -179,13 +179,36 @@ def _condition_terms(text: str, entities: tuple[Entity, ...]) -> list[str]:
     ]
     # lexicon terms (normalized) are surer than the statistical NER's spans
     known = [e for e in usable if e.normalized] or usable
-    named = [_qualified(text, e, canonical_condition(e.normalized or e.text)) for e in known]
+    causes = [found.span("phrase") for e in known if (found := _CAUSE_OR_NEED.match(text, e.end))]
+    known = [e for e in known if not any(start <= e.start < end for start, end in causes)]
+    named = [
+        _with_cause_or_need(
+            text, e, _qualified(text, e, canonical_condition(e.normalized or e.text))
+        )
+        for e in known
+    ]
     if named:
         return _with_shared_heads(text, _shared_degree(text, known, named))
     if any(e.type == "condition" and _TREATMENT_AFTER.match(text, e.end) for e in entities):
         return []  # only treatments of conditions are named: no condition to look for
     head = _head_phrase(text)
     return [head] if head else []
+
+
+# "diabetes requiring medication other than metformin", "pain caused by lumbar compression":
+# the condition alone does not settle the criterion, so the need or cause stays in the term
+# (the matcher then asks about a record of the bare condition)
+_CAUSE_OR_NEED = re.compile(
+    r"\s*(?P<phrase>(?:requiring|that\s+requires?|which\s+requires?|needing|in\s+need\s+of|"
+    r"caused\s+by|due\s+to|secondary\s+to)(?:\s+[\w-]+){1,3}?)(?=\s*(?:[,.;:()]|$|\s+(?:or|and|"
+    r"other|with|within|in|for|at|despite)\b))",
+    re.IGNORECASE,
+)
+
+
+def _with_cause_or_need(text: str, entity: Entity, name: str) -> str:
+    found = _CAUSE_OR_NEED.match(text, entity.end)
+    return name if found is None else f"{name} {found.group('phrase').lower()}"
 
 
 # degree and control words the matcher asks about (its "qualifiers")
@@ -308,6 +331,7 @@ def condition_rule(text: str, entities: tuple[Entity, ...]) -> ConditionRule | N
     if not terms:
         return None
     conditions = [e for e in entities if e.type == "condition" and not e.exception]
+    terms = _of_whom(text, conditions, terms)
     window = next((m.days for m in find_temporal(text) if m.kind == "window"), None)
     return ConditionRule(
         any_of=tuple(terms),
@@ -317,6 +341,20 @@ def condition_rule(text: str, entities: tuple[Entity, ...]) -> ConditionRule | N
         within_days=window,
         another=_names_another(text, conditions),
     )
+
+
+# "family history of hip fracture" is a relative's disease; "personal or family history of
+# breast cancer" is the patient's own or a relative's
+_FAMILY_BEFORE = re.compile(r"\b(?:family\s+(?:history|hx)|first[- ]degree\s+relatives?)\b", re.I)
+_OWN_TOO = re.compile(r"\b(?:personal|own)\s+(?:and|or|and/or)\s+family\b", re.I)
+
+
+def _of_whom(text: str, conditions: list[Entity], terms: list[str]) -> list[str]:
+    first = min((entity.start for entity in conditions if entity.end > entity.start), default=0)
+    if not _FAMILY_BEFORE.search(text[:first] if first else text):
+        return terms
+    family = [f"family history of {term}" for term in terms]
+    return [*terms, *family] if _OWN_TOO.search(text) else family
 
 
 # "another primary cancer", "other known causes of vertigo", "additional malignancy"; not

@@ -180,10 +180,16 @@ _SEX_FILLER = re.compile(
 )
 
 
+# "For women," on its own line: the scope of what follows, not a requirement of its own
+_SCOPE_ONLY = re.compile(
+    r"^\W*(?:for|in)\s+(?:fe)?(?:males?|men|women|man|woman)\s*[,:;]?\s*$", re.I
+)
+
+
 def sex_rule(text: str) -> SexRule | None:
     """'Male or female' -> both; 'Postmenopausal women' -> female; only sex-only criteria."""
     female, male = bool(_FEMALE.search(text)), bool(_MALE.search(text))
-    if not (female or male):
+    if not (female or male) or _SCOPE_ONLY.match(text):
         return None
     rest = _SEX_FILLER.sub(" ", _MALE.sub(" ", _FEMALE.sub(" ", text)))
     if len(rest.split()) > 1:
@@ -192,7 +198,13 @@ def sex_rule(text: str) -> SexRule | None:
     return SexRule(allowed=tuple(sex for sex, present in both if present))
 
 
-_PREGNANT = re.compile(r"\bpregnan\w*|\bgestation\w*", re.IGNORECASE)
+# "gestational age", "born before 32 weeks of gestation", "gestational diabetes": a birth or
+# a disease, not a pregnancy now
+_PREGNANT = re.compile(
+    r"\bpregnan\w*|(?<!weeks\s)(?<!weeks'\s)(?<!of\s)\bgestation(?:al)?\b"
+    r"(?!\s+(?:age|diabetes|weeks?|hypertension|trophoblastic))",
+    re.IGNORECASE,
+)
 _LACTATING = re.compile(r"\b(?:lactat\w*|breast[- ]?feed\w*|breast[- ]?fed|nursing)\b", re.I)
 _NOT_A_STATE = re.compile(
     r"\b(?:agree\w*|willing\w*|plan\w*|intend\w*|wish\w*|desire|contracept\w*|prevent\w*|"
@@ -210,13 +222,25 @@ _PARENTHESES = re.compile(r"\([^()]*\)")
 _NEGATIVE = re.compile(
     r"\bnegative\b[^.;]{0,60}\bpregnancy\s+test|pregnancy\s+test[^.;]{0,20}\bnegative|"
     r"\bnot\s+(?:be\s+)?(?:currently\s+)?(?:pregnant|breast[- ]?feeding|lactating|nursing)|"
+    r"\bno\s+(?:pregnant|breast[- ]?feeding|lactating|nursing)\b|"
     r"\bnon-?pregnant|\bnon-?lactating",
+    re.IGNORECASE,
+)
+
+
+# "tubal pregnancy", "a recently completed pregnancy": a kind of pregnancy or one that is over,
+# a condition or history rather than being pregnant now
+_KIND_OR_PAST = re.compile(
+    r"\b(?:ectopic|tubal|ampullar|molar|heterotopic|cornual|intrauterine|completed|previous|"
+    r"prior|past|earlier|former)\s+pregnan\w*",
     re.IGNORECASE,
 )
 
 
 def pregnancy_rule(text: str) -> PregnancyRule | None:
     """'Pregnant or nursing women' -> pregnant, lactating; 'negative pregnancy test' -> negated."""
+    if _KIND_OR_PAST.search(text):
+        return None
     pregnant, lactating = _PREGNANT.search(text), _LACTATING.search(text)
     first = min((m.start() for m in (pregnant, lactating) if m), default=None)
     if first is None or _NOT_A_STATE.search(text[:first]):

@@ -22,7 +22,7 @@ from db import criteria as criteria_store
 from db import matches as match_store
 from db import patients as patient_store
 from db.connection import open_database
-from db.trials import iter_trials
+from db.studies import iter_studies
 from matcher.candidates import TrialIndex
 from matcher.engine import EngineCounts, PairOutcome, match_all
 from matcher.referrals import ReferralEntry, write_referrals
@@ -64,7 +64,7 @@ def run_match_step(db_path: Path, out_dir: Path, *, today: date | None = None) -
 
 
 def _match(database: sqlite_utils.Database, run_id: int, today: date, report: StepReport) -> None:
-    trials = list(iter_trials(database, MATCHABLE_STATUSES))
+    trials = list(iter_studies(database, MATCHABLE_STATUSES))
     criteria, versions = _criteria_of(database, trials, report)
     index = TrialIndex(
         trials, {key: required_conditions(found or ()) for key, found in criteria.items()}
