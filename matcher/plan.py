@@ -49,6 +49,7 @@ from trialmatch.core.patient import Sex
 from trialmatch.core.rules import AgeRule, AllergyRule, ConditionRule, GroupRule, Rule, SexRule
 
 NOT_CONCERNED = "does not apply: "
+COHORT_NOTE = " (one of two alternative groups the criteria describe)"
 STUDIED_NOTE = "; the study is about this condition: ask which form the exclusion means"
 
 
@@ -75,6 +76,26 @@ def _key(rule: Rule, open_world: bool) -> RuleKey:
     if found is None:
         found = _KEYS[(rule, open_world)] = RuleKey(rule, open_world)
     return found
+
+
+def _contrary_pairs(
+    criteria: Sequence[Criterion], rule_keys: Sequence[tuple[int, RuleKey]]
+) -> tuple[tuple[int, int], ...]:
+    """Inclusions side by side that require a condition and its absence ("girls with
+    Turner syndrome" / "age-matched girls without Turner syndrome as controls"): no one
+    could meet both, so they describe two groups of the study, either of which will do."""
+    seen: dict[tuple[str | None, frozenset[str], bool], int] = {}
+    pairs = []
+    for position, key in rule_keys:
+        criterion, rule = criteria[position], key.rule
+        if criterion.kind != "inclusion" or not isinstance(rule, ConditionRule):
+            continue
+        terms = frozenset(rule.any_of)
+        partner = seen.get((criterion.group, terms, not rule.negated))
+        if partner is not None:
+            pairs.append((partner, position))
+        seen.setdefault((criterion.group, terms, rule.negated), position)
+    return tuple(pairs)
 
 
 def _needs_presence(rule: Rule, kind: str) -> bool:
@@ -222,6 +243,7 @@ class CriteriaPlan:
             if isinstance(key.rule, ConditionRule)
             and _needs_presence(key.rule, self.criteria[position].kind)
         )
+        self.contrary = _contrary_pairs(self.criteria, self.rule_keys)
         self._about: dict[tuple[Topic, ...], frozenset[int]] = {}
         self.groups = tuple(node for node in self.nodes if node.group is not None)
         # records by (position, answer): most answers that recur across patients are the
@@ -271,6 +293,11 @@ class CriteriaPlan:
                     others = memo.without_studied(topics)
                     if others is not memo.facts and key.check(others, memo.today)[0] != "met":
                         answers[position] = ("unknown", evidence + STUDIED_NOTE)
+        for one, other in self.contrary:
+            # cases and controls: whoever meets one of the two needs not meet the other
+            met = next((answers[p] for p in (one, other) if answers[p][0] == "met"), None)
+            if met is not None:
+                answers[one] = answers[other] = ("met", f"{met[1]}{COHORT_NOTE}")
         # rules depend on nothing else; groups come children first
         for node in self.groups:
             answers[node.position] = _group_answer(node, answers, memo.facts)

@@ -161,3 +161,18 @@ def test_a_record_of_the_bare_condition_leaves_a_need_or_cause_to_ask() -> None:
     rule = ConditionRule(("diabetes mellitus requiring medication",))
     assert _status(rule, ["type 2 diabetes mellitus"]) == "unknown"
     assert _status(rule, ["asthma"]) == "not_met"
+
+
+def test_inclusions_needing_a_condition_and_its_absence_are_two_groups() -> None:
+    turner = ("turner syndrome",)
+    cases = Criterion(
+        "I1", "inclusion", "Girls with Turner syndrome", 0, 4, "condition", None,
+        rule=ConditionRule(turner),
+    )  # fmt: skip
+    controls = Criterion(
+        "I2", "inclusion", "Girls without Turner syndrome as controls", 5, 9, "condition", None,
+        rule=ConditionRule(turner, negated=True),
+    )  # fmt: skip
+    for record in (["Turner syndrome (45,XO)"], ["asthma"]):
+        results = evaluate_criteria([cases, controls], _facts(record), TODAY)
+        assert [r.status for r in results] == ["met", "met"], record
