@@ -1,26 +1,52 @@
 """Match results per (patient, trial) and the match runs that produced them.
 
-A row remembers what it was evaluated against (trial content hash, criteria
-parser version, patient hash), so a run re-evaluates only pairs where one of
-them changed. ``first_listed_run`` is the run that first put the pair in the
-referral lists: a pair is *new* in the run whose id that is. Ineligible pairs
-stay here, with their reasons, but are not listed.
+A row is compact: the verdict, score, nearest site and distance, how many
+questions stay open, every result's status as one letter (``statuses``), and
+for an ineligible pair the ids of the criteria that fail it (``failed``).
+Evidence is not stored: it is a pure function of the profile and the
+criteria, rendered when a list or a page needs it. A row also remembers what
+it was evaluated against (trial content hash, criteria version, patient
+hash, the date for criteria with time windows), so a run re-evaluates only
+pairs where one of them changed. ``first_listed_run`` is the run that first
+put the pair in the referral lists: a pair is *new* in the run whose id that
+is.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from trialmatch.core import canonical
 from trialmatch.core.clock import utc_now
-from trialmatch.core.match import MatchResult, criteria_from_document
 from trialmatch.core.runs import MatchRunStatus
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+# the columns of a stored pair, in the order `pair_row` gives them
+MATCH_COLUMNS = (
+    "patient_id",
+    "trial_id",
+    "verdict",
+    "score",
+    "distance_km",
+    "site",
+    "open_questions",
+    "statuses",
+    "failed",
+    "listed",
+    "first_listed_run",
+    "last_run",
+    "trial_hash",
+    "criteria_version",
+    "patient_hash",
+    "evaluated_on",
+    "evaluated_at",
+)
 
 
 @dataclass(frozen=True)
@@ -41,8 +67,28 @@ class EvaluatedAgainst:
 
 
 @dataclass(frozen=True)
+class StoredPair:
+    """What a run needs to know of a stored pair to decide whether to evaluate it again."""
+
+    against: EvaluatedAgainst
+    verdict: str
+    score: float
+    first_listed_run: int | None
+
+
+@dataclass(frozen=True)
 class StoredMatch:
-    result: MatchResult
+    """A stored pair as the lists and pages read it."""
+
+    patient_id: str
+    trial_id: str
+    verdict: str
+    score: float
+    distance_km: float | None
+    site: str | None
+    open_questions: int
+    statuses: str
+    failed: tuple[str, ...]
     new: bool
 
 
@@ -64,103 +110,90 @@ def finish_run(
         )
 
 
-def evaluated_against(database: sqlite_utils.Database) -> dict[tuple[str, str], EvaluatedAgainst]:
+def stored_pairs(connection: sqlite3.Connection, patient_id: str) -> dict[str, StoredPair]:
+    """The stored pairs of one patient, by trial id."""
     sql = (
-        "SELECT patient_id, trial_id, trial_hash, criteria_version, patient_hash, evaluated_on"
-        " FROM matches"
+        "SELECT trial_id, trial_hash, criteria_version, patient_hash, evaluated_on, verdict,"
+        " score, first_listed_run FROM matches WHERE patient_id = ?"
     )
     return {
-        (row[0], row[1]): EvaluatedAgainst(row[2], row[3], row[4], row[5])
-        for row in database.execute(sql).fetchall()
+        row[0]: StoredPair(EvaluatedAgainst(row[1], row[2], row[3], row[4]), row[5], row[6], row[7])
+        for row in connection.execute(sql, (patient_id,))
     }
 
 
-def save_results(
-    database: sqlite_utils.Database,
-    results: Iterable[tuple[MatchResult, EvaluatedAgainst]],
+def pair_row(
+    *,
+    patient_id: str,
+    trial_id: str,
+    verdict: str,
+    score: float,
+    distance_km: float | None,
+    site: str | None,
+    open_questions: int,
+    statuses: str,
+    failed: list[str],
+    first_listed_run: int | None,
     run_id: int,
-) -> int:
-    """Upsert evaluated pairs in one transaction; returns how many were written."""
-    rows = [_to_row(result, against, run_id) for result, against in results]
-    if not rows:
-        return 0
-    first_listed = _first_listed(database, [(row["patient_id"], row["trial_id"]) for row in rows])
-    for row in rows:
-        earlier = first_listed.get((row["patient_id"], row["trial_id"]))
-        row["first_listed_run"] = (
-            earlier if earlier is not None else (run_id if row["listed"] else None)
-        )
-    with database.conn:
-        database.table("matches").upsert_all(rows, pk=("patient_id", "trial_id"))
-    return len(rows)
-
-
-def _to_row(result: MatchResult, against: EvaluatedAgainst, run_id: int) -> dict[str, Any]:
-    return {
-        "patient_id": result.patient_id,
-        "trial_id": result.trial_id,
-        "verdict": result.verdict,
-        "score": result.score,
-        "distance_km": result.distance_km,
-        "criteria": canonical.dumps(result.criteria_document()),
-        "listed": int(result.verdict != "ineligible"),
-        "last_run": run_id,
-        "trial_hash": against.trial_hash,
-        "criteria_version": against.criteria_version,
-        "patient_hash": against.patient_hash,
-        "evaluated_on": against.evaluated_on,
-        "evaluated_at": utc_now(),
-    }
-
-
-def _first_listed(
-    database: sqlite_utils.Database, pairs: list[tuple[str, str]]
-) -> dict[tuple[str, str], int]:
-    wanted = set(pairs)
-    sql = "SELECT patient_id, trial_id, first_listed_run FROM matches"
-    sql += " WHERE first_listed_run IS NOT NULL"
-    return {
-        (row[0], row[1]): int(row[2])
-        for row in database.execute(sql).fetchall()
-        if (row[0], row[1]) in wanted
-    }
-
-
-def touch_pairs(
-    database: sqlite_utils.Database, pairs: Iterable[tuple[str, str]], run_id: int
-) -> None:
-    """Record that unchanged pairs were still candidates in this run."""
-    with database.conn:
-        database.conn.executemany(
-            "UPDATE matches SET last_run = ? WHERE patient_id = ? AND trial_id = ?",
-            [(run_id, patient_id, trial_id) for patient_id, trial_id in pairs],
-        )
-
-
-def delete_stale(database: sqlite_utils.Database, run_id: int) -> int:
-    """Drop pairs that were not candidates in this run (trial closed, patient moved)."""
-    with database.conn:
-        cursor = database.execute("DELETE FROM matches WHERE last_run < ?", [run_id])
-    return int(cursor.rowcount or 0)
+    against: EvaluatedAgainst,
+) -> tuple[Any, ...]:
+    """One row of `MATCH_COLUMNS`."""
+    return (
+        patient_id,
+        trial_id,
+        verdict,
+        score,
+        distance_km,
+        site,
+        open_questions,
+        statuses,
+        ",".join(failed) if failed else None,
+        int(verdict != "ineligible"),
+        first_listed_run,
+        run_id,
+        against.trial_hash,
+        against.criteria_version,
+        against.patient_hash,
+        against.evaluated_on,
+        utc_now(),
+    )
 
 
 def listed_matches(database: sqlite_utils.Database, run_id: int) -> Iterator[StoredMatch]:
-    """Pairs in the referral lists, best first; `new` when first listed in *run_id*."""
-    sql = "SELECT * FROM matches WHERE listed = 1 ORDER BY trial_id, score DESC, patient_id"
-    for row in database.query(sql):
-        yield StoredMatch(result=match_from_row(row), new=row["first_listed_run"] == run_id)
+    """Pairs in the referral lists, in list order; `new` when first listed in *run_id*."""
+    sql = (
+        "SELECT patient_id, trial_id, verdict, score, distance_km, site, open_questions,"
+        " statuses, failed, first_listed_run FROM matches WHERE listed = 1"
+        " ORDER BY verdict = 'possible', open_questions, distance_km IS NULL, distance_km,"
+        " score DESC, patient_id, trial_id"
+    )
+    for row in database.execute(sql):
+        yield _stored_match(row, run_id)
 
 
-def match_from_row(row: dict[str, Any]) -> MatchResult:
-    site, criteria = criteria_from_document(canonical.loads(row["criteria"]))
-    return MatchResult(
-        patient_id=row["patient_id"],
-        trial_id=row["trial_id"],
-        verdict=row["verdict"],
-        score=float(row["score"]),
-        distance_km=row["distance_km"],
-        criteria=tuple(criteria),
-        site=site,
+def match_of(
+    database: sqlite_utils.Database, patient_id: str, trial_id: str, run_id: int | None = None
+) -> StoredMatch | None:
+    sql = (
+        "SELECT patient_id, trial_id, verdict, score, distance_km, site, open_questions,"
+        " statuses, failed, first_listed_run FROM matches WHERE patient_id = ? AND trial_id = ?"
+    )
+    row = database.execute(sql, [patient_id, trial_id]).fetchone()
+    return None if row is None else _stored_match(row, run_id)
+
+
+def _stored_match(row: tuple[Any, ...], run_id: int | None) -> StoredMatch:
+    return StoredMatch(
+        patient_id=row[0],
+        trial_id=row[1],
+        verdict=row[2],
+        score=float(row[3]),
+        distance_km=row[4],
+        site=row[5],
+        open_questions=int(row[6] or 0),
+        statuses=row[7] or "",
+        failed=tuple(row[8].split(",")) if row[8] else (),
+        new=run_id is not None and row[9] == run_id,
     )
 
 

@@ -46,7 +46,7 @@ def _create_matches(database: sqlite_utils.Database) -> None:
             "verdict": str,  # trialmatch.core.match.Verdict
             "score": float,
             "distance_km": float,
-            "criteria": str,  # JSON {"version", "site", "criteria": [...]}
+            "criteria": str,  # JSON of every result (until matching_0004)
             "listed": int,  # 1 when in the referral lists (not ineligible)
             "first_listed_run": int,  # the run that first listed the pair
             "last_run": int,  # the run that last saw the pair as a candidate
@@ -68,8 +68,22 @@ def _add_evaluated_on(database: sqlite_utils.Database) -> None:
     database.table("matches").add_column("evaluated_on", str)
 
 
+def _compact_matches(database: sqlite_utils.Database) -> None:
+    # a pair keeps its statuses as letters and, when ineligible, the ids of the criteria
+    # that fail it; its evidence is rendered when a list or a page needs it (a pure
+    # function of the profile and the criteria), so the documents of every pair go
+    table = database.table("matches")
+    table.add_column("site", str)  # the nearest recruiting site of a listed pair
+    table.add_column("open_questions", int)  # top-level criteria left unknown
+    table.add_column("statuses", str)  # one letter per result (matcher.plan.STATUS_CODES)
+    table.add_column("failed", str)  # an ineligible pair's failing criteria, comma-separated
+    table.transform(drop={"criteria"})
+    table.create_index(["listed", "verdict", "open_questions", "distance_km"])
+
+
 MIGRATIONS: list[Migration] = [
     ("matching_0001_patients", _create_patients),
     ("matching_0002_matches_and_runs", _create_matches),
     ("matching_0003_evaluated_on", _add_evaluated_on),
+    ("matching_0004_compact_results", _compact_matches),
 ]

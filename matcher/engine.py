@@ -39,6 +39,7 @@ class PairOutcome:
     profile: PatientProfile
     candidate: Candidate
     result: MatchResult | None  # None: the stored result still holds (not re-evaluated)
+    evaluation: Evaluation | None = None  # the statuses behind *result*
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,56 @@ class EngineCounts:
     failures: list[EvaluationFailure] = field(default_factory=list)
 
 
+class Engine:
+    """Evaluates patients one at a time against the index, keeping what outlives a patient:
+    each criteria list compiled once per run, by identity (*criteria_of* keeps them alive)."""
+
+    def __init__(
+        self,
+        index: TrialIndex,
+        criteria_of: Mapping[str, Sequence[Criterion] | None],
+        today: date,
+        *,
+        counts: EngineCounts | None = None,
+        rule_memo: bool = True,
+    ) -> None:
+        self.index = index
+        self.criteria_of = criteria_of
+        self.today = today
+        self.counts = counts if counts is not None else EngineCounts()
+        self.rule_memo = rule_memo
+        self._plans: dict[int, CriteriaPlan] = {}
+
+    def match(
+        self, profile: PatientProfile, reuse: Callable[[PatientProfile, Trial], bool] | None = None
+    ) -> Iterator[PairOutcome]:
+        """Every candidate pair of *profile*; *reuse* says which stored results still hold."""
+        counts = self.counts
+        counts.patients += 1
+        memo = PatientMemo(prepare(profile), self.today, enabled=self.rule_memo)
+        shared: dict[tuple[object, ...], Evaluation] = {}
+        for candidate in self.index.candidates(profile):
+            counts.candidate_pairs += 1
+            trial = candidate.trial
+            if reuse is not None and reuse(profile, trial):
+                counts.reused += 1
+                yield PairOutcome(profile, candidate, None)
+                continue
+            try:
+                criteria = self.criteria_of.get(trial.trial_id)
+                plan = None if criteria is None else _plan(self._plans, criteria)
+                result, evaluation = _evaluate(memo, candidate, plan, shared, counts)
+            except Exception as exc:  # one bad pair must not stop the run
+                counts.failed += 1
+                failure = EvaluationFailure(kind_and_place(exc), counts.patients, trial.trial_id)
+                counts.failures.append(failure)
+                LOG.error("evaluating a pair failed: %s", failure.describe())
+                continue
+            counts.evaluated += 1
+            yield PairOutcome(profile, candidate, result, evaluation)
+        counts.rule_evaluations += memo.evaluated
+
+
 def match_all(
     index: TrialIndex,
     profiles: Iterable[PatientProfile],
@@ -76,33 +127,9 @@ def match_all(
     counts: EngineCounts | None = None,
     rule_memo: bool = True,
 ) -> Iterator[PairOutcome]:
-    counts = counts if counts is not None else EngineCounts()
-    # each criteria list compiled once per run, by identity (criteria_of keeps them alive)
-    plans: dict[int, CriteriaPlan] = {}
+    engine = Engine(index, criteria_of, today, counts=counts, rule_memo=rule_memo)
     for profile in profiles:
-        counts.patients += 1
-        memo = PatientMemo(prepare(profile), today, enabled=rule_memo)
-        shared: dict[tuple[object, ...], Evaluation] = {}
-        for candidate in index.candidates(profile):
-            counts.candidate_pairs += 1
-            trial = candidate.trial
-            if reuse is not None and reuse(profile, trial):
-                counts.reused += 1
-                yield PairOutcome(profile, candidate, None)
-                continue
-            try:
-                criteria = criteria_of.get(trial.trial_id)
-                plan = None if criteria is None else _plan(plans, criteria)
-                result = _evaluate(memo, candidate, plan, shared, counts)
-            except Exception as exc:  # one bad pair must not stop the run
-                counts.failed += 1
-                failure = EvaluationFailure(kind_and_place(exc), counts.patients, trial.trial_id)
-                counts.failures.append(failure)
-                LOG.error("evaluating a pair failed: %s", failure.describe())
-                continue
-            counts.evaluated += 1
-            yield PairOutcome(profile, candidate, result)
-        counts.rule_evaluations += memo.evaluated
+        yield from engine.match(profile, reuse)
 
 
 def _plan(plans: dict[int, CriteriaPlan], criteria: Sequence[Criterion]) -> CriteriaPlan:
@@ -118,7 +145,7 @@ def _evaluate(
     plan: CriteriaPlan | None,
     shared: dict[tuple[object, ...], Evaluation],
     counts: EngineCounts,
-) -> MatchResult:
+) -> tuple[MatchResult, Evaluation]:
     trial = candidate.trial
     key = (
         id(plan),
@@ -132,13 +159,16 @@ def _evaluate(
     if evaluation is None:
         counts.distinct_evaluations += 1
         evaluation = shared[key] = evaluate_pair(memo, trial, plan)
-    distance = candidate.distance_km
-    return DeferredMatchResult.create(
+    # the nearest site only for a pair that is listed: most candidates are not
+    listed = evaluation.verdict != "ineligible"
+    distance = candidate.distance_km if listed else None
+    result = DeferredMatchResult.create(
         patient_id=memo.facts.profile.id,
         trial_id=trial.trial_id,
         verdict=evaluation.verdict,
         score=score_of(evaluation.verdict, evaluation.unknowns, distance, candidate.relevance),
         distance_km=None if distance is None else round(distance, 1),
-        site=candidate.site,
+        site=candidate.site if listed else None,
         builder=evaluation,
     )
+    return result, evaluation

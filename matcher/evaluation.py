@@ -28,6 +28,7 @@ from functools import cache
 from matcher.facts import PatientFacts
 from matcher.plan import (
     NOT_CONCERNED,
+    STATUS_CODES,
     CriteriaPlan,
     PatientMemo,
     kleene_all,
@@ -91,6 +92,19 @@ class Evaluation:
         else:
             results.extend(self.plan.results(self.answers))
         return tuple(results)
+
+    def status_codes(self) -> str:
+        """Every result's status as a letter, in the order of `criteria` (what is stored)."""
+        codes = "".join(STATUS_CODES[check[3][0]] for check in self.checks)
+        if self.plan is None:
+            return codes + STATUS_CODES[NOT_PARSED.status]
+        return codes + self.plan.status_codes(self.answers)
+
+    def failed_ids(self) -> list[str]:
+        failed = [check[0] for check in self.checks if check[3][0] == "not_met"]
+        if self.plan is not None:
+            failed.extend(self.plan.failed_ids(self.answers))
+        return failed
 
     def reasons(self) -> list[CriterionResult]:
         failing = [_implicit(*check) for check in self.checks if check[3][0] == "not_met"]
@@ -241,8 +255,11 @@ def match_pair(
     site: str | None = None,
     relevance: float = 1.0,
 ) -> MatchResult:
-    """The verdict, score and per-criterion evidence of one (patient, trial) pair."""
+    """The verdict, score and per-criterion evidence of one (patient, trial) pair; the
+    site and its distance are kept only for a pair that is listed (not ineligible)."""
     results, verdict, unknowns = judge(facts, trial, criteria, today)
+    if verdict == "ineligible":
+        distance_km, site = None, None
     return MatchResult(
         patient_id=facts.profile.id,
         trial_id=trial.trial_id,

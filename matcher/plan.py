@@ -345,6 +345,27 @@ class CriteriaPlan:
             self._records[position, answer] = found
         return found
 
+    def status_codes(self, answers: Sequence[Answer]) -> str:
+        """Each result's status as one letter (`STATUS_CODES`), in the order of `results`:
+        what is stored of a pair; its evidence is a pure function of the inputs."""
+        codes = []
+        for shown in self.shown:
+            status = answers[shown.source][0]
+            if shown.parent is not None:
+                settled, evidence = answers[shown.parent]
+                if evidence.startswith(NOT_CONCERNED):
+                    status = settled
+            codes.append(STATUS_CODES[status])
+        return "".join(codes)
+
+    def failed_ids(self, answers: Sequence[Answer]) -> list[str]:
+        """The ids of the top-level criteria that make the pair ineligible."""
+        return [
+            self.criteria[shown.source].id
+            for shown in self.shown
+            if shown.top and answers[shown.source][0] == _UNWANTED[self.criteria[shown.source].kind]
+        ]
+
     def reasons(self, answers: Sequence[Answer]) -> list[CriterionResult]:
         """The top-level results that fail, without building the others."""
         failing = []
@@ -357,6 +378,7 @@ class CriteriaPlan:
 
 
 _RECORDS_KEPT = 64
+STATUS_CODES: dict[Status, str] = {"met": "m", "not_met": "n", "unknown": "u", "not_evaluable": "e"}
 _WANTED: dict[str, Status] = {"inclusion": "met", "exclusion": "not_met"}
 _UNWANTED: dict[str, Status] = {"inclusion": "not_met", "exclusion": "met"}
 

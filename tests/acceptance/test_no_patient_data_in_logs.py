@@ -159,12 +159,14 @@ def _faulty_evaluation(real: Any) -> Any:
 
 
 def _faulty_lists(real: Any) -> Any:
-    def write(entries: list[Any], out_dir: Path) -> Any:
-        listed = [entry.result for entry in entries if entry.result.patient_id == LISTED["id"]]
-        evidence = " ".join(item.evidence or "" for item in listed[0].criteria)
-        raise OSError(f"disk full while writing {LISTED['id']}: {evidence}")
+    class Faulty(real):  # type: ignore[misc,valid-type]
+        def add(self, pair: Any, entry_body: bytes) -> None:
+            if pair.patient_id == LISTED["id"]:
+                evidence = entry_body.decode("utf-8")
+                raise OSError(f"disk full while writing {LISTED['id']}: {evidence}")
+            super().add(pair, entry_body)
 
-    return write
+    return Faulty
 
 
 def test_no_profile_value_outside_the_referral_lists(
@@ -195,8 +197,8 @@ def test_no_profile_value_outside_the_referral_lists(
         referrals = (out / "referrals.json").read_text(encoding="utf-8")
         monkeypatch.setattr(
             trialmatch.steps.match_step,
-            "write_referrals",
-            _faulty_lists(trialmatch.steps.match_step.write_referrals),
+            "ReferralWriter",
+            _faulty_lists(trialmatch.steps.match_step.ReferralWriter),
         )
         monkeypatch.setenv("TRIALMATCH_OUT_DIR", str(out))
         outputs.append(_run("nightly", "--db", str(database), ok=False))

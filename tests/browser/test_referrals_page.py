@@ -54,22 +54,32 @@ def _chromium(profile: Path, *arguments: str) -> subprocess.CompletedProcess[str
     )
 
 
-def test_rendered_page_lists_every_referral(demo_lists: Path, tmp_path: Path) -> None:
-    page = demo_lists / "referrals.html"
-    rendered = _chromium(tmp_path / "profile", "--dump-dom", page.as_uri()).stdout
+def _text(page: Path, profile: Path) -> tuple[str, LexborHTMLParser]:
+    rendered = _chromium(profile, "--dump-dom", page.as_uri()).stdout
     tree = LexborHTMLParser(rendered)
-    text = tree.body.text() if tree.body else ""
+    return (tree.body.text() if tree.body else ""), tree
+
+
+def test_site_pages_list_every_referral_and_the_index_links_them(
+    demo_lists: Path, tmp_path: Path
+) -> None:
     referrals = json.loads((demo_lists / "referrals.json").read_text(encoding="utf-8"))
     assert referrals, "the demo should list at least one pair"
-    for pair in referrals:
-        assert pair["patient_id"] in text
-        assert pair["trial_id"] in text
     assert "ineligible" not in {pair["verdict"] for pair in referrals}
+    index, tree = _text(demo_lists / "referrals.html", tmp_path / "profile")
+    links = [node.attributes.get("href") or "" for node in tree.css("a[href^='sites/']")]
+    assert links and all((demo_lists / link).is_file() for link in links)
+    shown = "".join(
+        _text(demo_lists / link, tmp_path / "profile")[0] for link in sorted(set(links))
+    )
+    for pair in referrals:
+        assert pair["patient_id"] in shown and pair["trial_id"] in shown
+        assert pair["trial_id"] in index
 
 
-def test_page_prints_to_pdf(demo_lists: Path, tmp_path: Path) -> None:
+def test_a_site_page_prints_to_pdf(demo_lists: Path, tmp_path: Path) -> None:
     pdf = tmp_path / "referrals.pdf"
-    page = demo_lists / "referrals.html"
+    page = max((demo_lists / "sites").iterdir(), key=lambda path: path.stat().st_size)
     _chromium(
         tmp_path / "profile", "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri()
     )

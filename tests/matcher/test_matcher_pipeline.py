@@ -80,16 +80,15 @@ def test_match_lists_the_right_verdicts(database_path: Path, tmp_path: Path) -> 
     assert report.counts["ineligible"] == len(INELIGIBLE)
     rows = (
         open_database(database_path)
-        .execute("SELECT patient_id, criteria FROM matches WHERE verdict = 'ineligible'")
+        .execute("SELECT patient_id, failed, statuses FROM matches WHERE verdict = 'ineligible'")
         .fetchall()
     )
     assert {row[0] for row in rows} == INELIGIBLE
-    documents = [json.loads(row[1]) for row in rows]
-    assert all(document["version"] == 1 for document in documents)
-    # the reasons are kept: the failed criteria, with their evidence
-    reasons = {row[0]: document["criteria"] for row, document in zip(rows, documents, strict=True)}
-    (reason,) = reasons["P-INEL-BACLOFEN"]
-    assert reason["kind"] == "exclusion" and "took baclofen" in reason["evidence"]
+    # kept compactly: the criteria that fail the pair, and every result's status as a letter
+    failed = {row[0]: row[1].split(",") for row in rows}
+    (reason,) = failed["P-INEL-BACLOFEN"]
+    assert reason.startswith("E")
+    assert all(row[2] and set(row[2]) <= set("mnue") for row in rows)
 
 
 def test_three_files_are_written(database_path: Path, tmp_path: Path) -> None:
@@ -105,10 +104,14 @@ def test_three_files_are_written(database_path: Path, tmp_path: Path) -> None:
     assert by_id["P-ELIG-F"]["verdict"] == "eligible" and by_id["P-ELIG-F"]["new"] == "yes"
     assert by_id["P-POSS-NOPREG"]["distance_km"] == ""
     assert "Ask: does this apply" in by_id["P-POSS-NOPREG"]["checklist"]
-    html = (out / "referrals.html").read_text(encoding="utf-8")
-    assert "@media print" in html and "NCT05935553" in html and "Hospices Civils de Lyon" in html
-    assert "P-POSS-NOPREG" in html and "P-INEL" not in html
+    index = (out / "referrals.html").read_text(encoding="utf-8")
+    assert "NCT05935553" in index and "Hospices Civils de Lyon" in index
+    pages = {path.name: path.read_text(encoding="utf-8") for path in (out / "sites").iterdir()}
+    assert len(pages) == 2  # the Lyon site, and the pairs of patients with no location
+    html = "".join(pages.values())
+    assert "@media print" in html and "P-POSS-NOPREG" in html and "P-INEL" not in html
     assert "To ask or check with the patient" in html
+    assert all(f'href="sites/{name}"' in index for name in pages)
 
 
 def test_html_escapes_everything(database_path: Path, tmp_path: Path) -> None:
@@ -124,7 +127,9 @@ def test_html_escapes_everything(database_path: Path, tmp_path: Path) -> None:
     path.write_text(json.dumps([profile]), encoding="utf-8")
     _import(database_path, path)
     run_match_step(database_path, tmp_path / "out", today=TODAY)
-    html = (tmp_path / "out" / "referrals.html").read_text(encoding="utf-8")
+    out = tmp_path / "out"
+    pages = [out / "referrals.html", *(out / "sites").iterdir()]
+    html = "".join(path.read_text(encoding="utf-8") for path in pages)
     assert "<script>" not in html and "&lt;script&gt;" in html
 
 

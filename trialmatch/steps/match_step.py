@@ -1,225 +1,191 @@
 """The match step of the nightly run: incremental matching and the referral lists.
 
-Only pairs whose trial (content hash), criteria (parser version and content)
-or patient (profile hash, or re-imported) changed since they were last
-evaluated are re-evaluated; the others keep their stored result, except
-where the trial's criteria have time windows or durations ("within 28 days",
-"for more than 12 weeks"): those answers move with the date, so such a pair
-is evaluated again on each new day. Pairs no longer candidates are dropped.
-The three referral files are rewritten from every listed pair, new ones marked.
+1. Read the studies, their criteria and the profiles once (`match_inputs`).
+2. Split the patients between worker processes (a stable hash of the id),
+   each evaluating its share into a shard of its own (`match_worker`): the
+   workers share nothing they write, and inherit what they read.
+3. Merge the shards into the database in a few statements, and stream the
+   referral files from them in one list order (`matcher.referrals`).
+
+Only pairs whose trial, criteria, matcher or patient changed are evaluated
+again, except listed pairs (their evidence is rendered for the lists, not
+stored) and pairs whose criteria have time windows, on a new day. Pairs no
+longer candidates are dropped. Memory stays flat in the number of pairs:
+nothing holds them all, only the pairs of one patient and the list order.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+import multiprocessing
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 import sqlite_utils
 
-from db import criteria as criteria_store
 from db import matches as match_store
 from db import patients as patient_store
 from db.connection import open_database
-from db.studies import iter_studies
-from matcher.candidates import TrialIndex
-from matcher.engine import EngineCounts, PairOutcome, match_all
-from matcher.referrals import ReferralEntry, write_referrals
-from matcher.relevance import required_conditions
-from matcher.version import matcher_version
-from nlp_models.parser import parse_eligibility
-from nlp_models.version import PARSER_VERSION
-from trialmatch.core.criteria import (
-    UNPARSED_VERSION,
-    Criterion,
-    criteria_to_document,
-    criteria_version,
-)
+from db.match_shards import ListedPair, Renderings, listed_in_order, merge_shard
+from matcher.referrals import ReferralWriter
 from trialmatch.core.errors import TrialmatchError, kind_and_place
-from trialmatch.core.match import MatchResult
 from trialmatch.core.patient import PatientProfile
-from trialmatch.core.trial import MATCHABLE_STATUSES, Trial
 from trialmatch.steps import StepReport
+from trialmatch.steps.match_inputs import MatchInputs, load_inputs
+from trialmatch.steps.match_worker import ShardReport, match_shard, shard_of
 
 LOG = logging.getLogger(__name__)
-BATCH = 2000
+# below this many patients one process does it all: starting workers costs more
+_PATIENTS_PER_WORKER = 200
+_MAX_WORKERS = 8
 
 
-def run_match_step(db_path: Path, out_dir: Path, *, today: date | None = None) -> StepReport:
+def run_match_step(
+    db_path: Path, out_dir: Path, *, today: date | None = None, workers: int | None = None
+) -> StepReport:
     """Match every patient against the recruiting trials and write the referral lists."""
     today = today or date.today()
     report = StepReport(name="match")
     with open_database(db_path) as database:
         run_id = match_store.start_run(database, today)
         try:
-            _match(database, run_id, today, report)
-            _write_lists(database, run_id, out_dir, report)
+            inputs, profiles = load_inputs(database, run_id, today, report)
         except Exception as exc:
-            match_store.finish_run(database, run_id, report.counts, "failed")
-            # by kind and place only, and not chained: the message may quote a patient's data
-            raise TrialmatchError(f"match run {run_id} failed: {kind_and_place(exc)}") from None
-        match_store.finish_run(database, run_id, report.counts, "succeeded")
+            _fail(db_path, run_id, report, exc)
+    scratch = Path(tempfile.mkdtemp(prefix=f".match-run-{run_id}-", dir=db_path.parent))
+    try:
+        folders = _evaluate(inputs, profiles, db_path, scratch, _workers(workers, profiles))
+        with open_database(db_path) as database:
+            _store(database, folders, profiles, report)
+            _write_lists(inputs, folders, out_dir, report)
+            _count_verdicts(database, report)
+            match_store.finish_run(database, run_id, report.counts, "succeeded")
+    except Exception as exc:
+        _fail(db_path, run_id, report, exc)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return report
 
 
-def _match(database: sqlite_utils.Database, run_id: int, today: date, report: StepReport) -> None:
-    trials = list(iter_studies(database, MATCHABLE_STATUSES))
-    criteria, versions = _criteria_of(database, trials, report)
-    index = TrialIndex(
-        trials, {key: required_conditions(found or ()) for key, found in criteria.items()}
-    )
-    profiles = _profiles(database, report)
-    needing = patient_store.patients_needing_match(database)
-    stored = match_store.evaluated_against(database)
+def _fail(db_path: Path, run_id: int, report: StepReport, exc: Exception) -> None:
+    with open_database(db_path) as database:
+        match_store.finish_run(database, run_id, report.counts, "failed")
+    # by kind and place only, and not chained: the message may quote a patient's data
+    raise TrialmatchError(f"match run {run_id} failed: {kind_and_place(exc)}") from None
 
-    dated = {trial_id for trial_id, found in criteria.items() if found and _has_windows(found)}
-    evaluated_on = today.isoformat()
 
-    # the matcher's own version too: an upgraded matcher evaluates every pair again
-    matcher = matcher_version()
+def _workers(requested: int | None, profiles: Sequence[PatientProfile]) -> int:
+    cores = os.cpu_count() or 1
+    wanted = requested if requested is not None else min(cores, _MAX_WORKERS)
+    by_size = max(1, len(profiles) // _PATIENTS_PER_WORKER)
+    can_fork = "fork" in multiprocessing.get_all_start_methods()
+    return max(1, min(wanted, by_size)) if can_fork else 1
 
-    def against(profile: PatientProfile, trial: Trial) -> match_store.EvaluatedAgainst:
-        version = f"{versions[trial.trial_id]}+{matcher}"
-        return match_store.EvaluatedAgainst(
-            trial.content_hash, version, profile.content_hash, evaluated_on
-        )
 
-    def reuse(profile: PatientProfile, trial: Trial) -> bool:
-        if profile.id in needing:
-            return False
-        earlier = stored.get((profile.id, trial.trial_id))
-        if earlier is None or not earlier.same_inputs(against(profile, trial)):
-            return False
-        return trial.trial_id not in dated or earlier.evaluated_on == evaluated_on
+def _evaluate(
+    inputs: MatchInputs,
+    profiles: Sequence[PatientProfile],
+    db_path: Path,
+    scratch: Path,
+    workers: int,
+) -> list[Path]:
+    shares: list[list[PatientProfile]] = [[] for _ in range(workers)]
+    for profile in profiles:
+        shares[shard_of(profile.id, workers)].append(profile)
+    folders = [scratch / f"shard-{number}" for number in range(workers)]
+    if workers == 1:
+        match_shard(inputs, db_path, shares[0], folders[0])
+        return folders
+    # forked workers inherit the inputs as they are: nothing is pickled or loaded twice
+    context = multiprocessing.get_context("fork")
+    processes = [
+        context.Process(target=_work, args=(inputs, db_path, share, folder), daemon=True)
+        for share, folder in zip(shares, folders, strict=True)
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+    failed = [number for number, process in enumerate(processes) if process.exitcode != 0]
+    if failed:
+        problems = "; ".join(_worker_problem(folders[number]) for number in failed)
+        raise TrialmatchError(f"match worker(s) {failed} failed: {problems}")
+    return folders
 
-    counts = EngineCounts()
-    evaluated: list[tuple[MatchResult, match_store.EvaluatedAgainst]] = []
-    unchanged: list[tuple[str, str]] = []
-    for outcome in match_all(index, profiles, criteria, today, reuse=reuse, counts=counts):
-        _collect(outcome, against, evaluated, unchanged)
-        if len(evaluated) >= BATCH:
-            match_store.save_results(database, evaluated, run_id)
-            evaluated.clear()
-    match_store.save_results(database, evaluated, run_id)
-    match_store.touch_pairs(database, unchanged, run_id)
-    dropped = match_store.delete_stale(database, run_id)
+
+def _work(
+    inputs: MatchInputs, db_path: Path, profiles: Sequence[PatientProfile], folder: Path
+) -> None:
+    try:
+        match_shard(inputs, db_path, profiles, folder)
+    except BaseException as exc:
+        # by kind and place: a traceback's message could quote a patient's facts
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "failure.txt").write_text(kind_and_place(exc), encoding="utf-8")
+        LOG.error("match worker failed: %s", kind_and_place(exc))
+        os._exit(1)
+
+
+def _worker_problem(folder: Path) -> str:
+    try:
+        return (folder / "failure.txt").read_text(encoding="utf-8")
+    except OSError:
+        return "ended without a report"
+
+
+def _store(
+    database: sqlite_utils.Database,
+    folders: Sequence[Path],
+    profiles: Sequence[PatientProfile],
+    report: StepReport,
+) -> None:
+    reports = [ShardReport.read(folder) for folder in folders]
+    for folder in folders:
+        merge_shard(database.conn, folder)
     patient_store.mark_matched(database, [profile.id for profile in profiles])
     report.counts.update(
-        trials=len(index),
-        patients=counts.patients,
-        candidate_pairs=counts.candidate_pairs,
-        evaluated=counts.evaluated,
-        unchanged=counts.reused,
-        dropped=dropped,
-        failed=counts.failed,
+        trials=0,
+        patients=sum(r.patients for r in reports),
+        candidate_pairs=sum(r.candidate_pairs for r in reports),
+        evaluated=sum(r.evaluated for r in reports),
+        unchanged=sum(r.unchanged for r in reports),
+        dropped=sum(r.dropped for r in reports),
+        failed=sum(r.failed for r in reports),
+        workers=len(folders),
     )
-    if counts.failed:
-        first = counts.failures[0].describe()
-        report.errors.append(f"{counts.failed} pairs could not be evaluated (first: {first})")
-
-
-def _has_windows(criteria: Sequence[Criterion]) -> bool:
-    """Whether an answer may change with the date alone (a time window or duration)."""
-    for criterion in criteria:
-        rule = criterion.rule
-        if getattr(rule, "within_days", None) is not None:
-            return True
-        if getattr(rule, "min_duration_days", None) is not None:
-            return True
-    return False
-
-
-def _collect(
-    outcome: PairOutcome,
-    against: Callable[[PatientProfile, Trial], match_store.EvaluatedAgainst],
-    evaluated: list[tuple[MatchResult, match_store.EvaluatedAgainst]],
-    unchanged: list[tuple[str, str]],
-) -> None:
-    pair = (outcome.profile.id, outcome.candidate.trial.trial_id)
-    if outcome.result is None:
-        unchanged.append(pair)
-    else:
-        evaluated.append((outcome.result, against(outcome.profile, outcome.candidate.trial)))
-
-
-def _profiles(database: sqlite_utils.Database, report: StepReport) -> list[PatientProfile]:
-    profiles = []
-    rows = database.query("SELECT patient_id, profile FROM patients ORDER BY patient_id")
-    for position, row in enumerate(rows, start=1):
-        try:
-            profiles.append(patient_store.patient_from_row(row))
-        except (TrialmatchError, ValueError, KeyError) as exc:
-            # by position: an id stored before the guard refused identifying ids may be one
-            problem = f"stored profile #{position} (by id) unreadable: {kind_and_place(exc)}"
-            report.errors.append(problem)
-    return profiles
-
-
-def _criteria_of(
-    database: sqlite_utils.Database, trials: Sequence[Trial], report: StepReport
-) -> tuple[dict[str, Sequence[Criterion] | None], dict[str, str]]:
-    """Each trial's parsed criteria and a version string naming parser and content."""
-    stored = criteria_store.stored_criteria_by_trial(database, [t.trial_id for t in trials])
-    criteria: dict[str, Sequence[Criterion] | None] = {}
-    versions: dict[str, str] = {}
-    parsed_here: dict[str, list[Criterion]] = {}
-    for trial in trials:
-        found, version = _read_stored(stored.get(trial.trial_id), trial.trial_id)
-        if not found and trial.eligibility_text:
-            # not parsed yet (or the parse step failed): parse now rather than list blindly
-            found = _parse_now(trial.eligibility_text, parsed_here, report)
-            version = _criteria_version(found)
-        criteria[trial.trial_id] = found
-        versions[trial.trial_id] = version
-    return criteria, versions
-
-
-def _read_stored(
-    stored: criteria_store.StoredCriteria | None, trial_id: str
-) -> tuple[list[Criterion] | None, str]:
-    if stored is None:
-        return None, _criteria_version(None)
-    try:
-        return stored.criteria(), stored.version
-    except TrialmatchError as exc:
-        LOG.info("stored criteria of %s unreadable: %s", trial_id, exc.__class__.__name__)
-        return None, _criteria_version(None)
-
-
-def _parse_now(
-    text: str, cache: dict[str, list[Criterion]], report: StepReport
-) -> list[Criterion] | None:
-    if text not in cache:
-        try:
-            cache[text] = list(parse_eligibility(text))
-        except TrialmatchError as exc:
-            report.errors.append(f"criteria could not be parsed: {exc}")
-            return None
-    return cache[text]
-
-
-def _criteria_version(criteria: Sequence[Criterion] | None) -> str:
-    if criteria is None:
-        return UNPARSED_VERSION
-    return criteria_version(criteria_to_document(criteria, PARSER_VERSION))
+    failures = [failure for r in reports for failure in r.failures]
+    if failures:
+        failed = report.counts["failed"]
+        report.errors.append(f"{failed} pairs could not be evaluated (first: {failures[0]})")
 
 
 def _write_lists(
-    database: sqlite_utils.Database, run_id: int, out_dir: Path, report: StepReport
+    inputs: MatchInputs, folders: Sequence[Path], out_dir: Path, report: StepReport
 ) -> None:
-    titles = dict(database.execute("SELECT trial_id, brief_title FROM trials").fetchall())
-    entries = [
-        ReferralEntry(stored.result, stored.new, titles.get(stored.result.trial_id) or "")
-        for stored in match_store.listed_matches(database, run_id)
-    ]
-    write_referrals(entries, out_dir)
+    report.counts["trials"] = len(inputs.index)
+    writer: ReferralWriter[ListedPair] = ReferralWriter(out_dir, inputs.titles)
+    renderings = Renderings(folders)
+    try:
+        for pair in listed_in_order(folders):
+            writer.add(pair, renderings.entry(pair))
+        counts = writer.finish(renderings.fragment)
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        renderings.close()
+    report.counts.update(listed=counts.listed, new=counts.new, sites=counts.sites)
+    LOG.info("referral lists written to %s (%d pairs)", out_dir, counts.listed)
+
+
+def _count_verdicts(database: sqlite_utils.Database, report: StepReport) -> None:
     verdicts = match_store.count_by_verdict(database)
     report.counts.update(
-        listed=len(entries),
-        new=sum(1 for entry in entries if entry.new),
         eligible=verdicts.get("eligible", 0),
         possible=verdicts.get("possible", 0),
         ineligible=verdicts.get("ineligible", 0),
     )
-    LOG.info("referral lists written to %s (%d pairs)", out_dir, len(entries))
