@@ -8,6 +8,10 @@ trials state an equal rule (``rule_memo=False`` turns that off, to measure the
 worst case of trials that share no rule). The per-criterion records of a
 result are built when first read (`DeferredMatchResult`).
 
+A pair a coordinator has answered questions of (*answers*, by pair) is
+always evaluated again, with its answers (`matcher.answers`), never reused
+nor shared with another trial.
+
 Trials that share the very same criteria list object (copies of one registry
 text parsed once) and structured fields also share one evaluation per
 patient; only distance and score differ between them. That is correct for
@@ -21,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from matcher.answers import Answers, evaluate_answered
 from matcher.candidates import Candidate, TrialIndex
 from matcher.evaluation import Evaluation, evaluate_pair, score_of
 from matcher.facts import prepare
@@ -75,6 +80,7 @@ def match_all(
     reuse: Callable[[PatientProfile, Trial], bool] | None = None,
     counts: EngineCounts | None = None,
     rule_memo: bool = True,
+    answers: Mapping[tuple[str, str], Answers] | None = None,
 ) -> Iterator[PairOutcome]:
     counts = counts if counts is not None else EngineCounts()
     # each criteria list compiled once per run, by identity (criteria_of keeps them alive)
@@ -86,14 +92,15 @@ def match_all(
         for candidate in index.candidates(profile):
             counts.candidate_pairs += 1
             trial = candidate.trial
-            if reuse is not None and reuse(profile, trial):
+            given = answers.get((profile.id, trial.trial_id)) if answers else None
+            if reuse is not None and not given and reuse(profile, trial):
                 counts.reused += 1
                 yield PairOutcome(profile, candidate, None)
                 continue
             try:
                 criteria = criteria_of.get(trial.trial_id)
                 plan = None if criteria is None else _plan(plans, criteria)
-                result = _evaluate(memo, candidate, plan, shared, counts)
+                result = _evaluate(memo, candidate, plan, shared, counts, given)
             except Exception as exc:  # one bad pair must not stop the run
                 counts.failed += 1
                 failure = EvaluationFailure(kind_and_place(exc), counts.patients, trial.trial_id)
@@ -118,6 +125,7 @@ def _evaluate(
     plan: CriteriaPlan | None,
     shared: dict[tuple[object, ...], Evaluation],
     counts: EngineCounts,
+    given: Answers | None = None,
 ) -> MatchResult:
     trial = candidate.trial
     key = (
@@ -128,8 +136,11 @@ def _evaluate(
         trial.conditions,
         trial.healthy_volunteers,
     )
-    evaluation = shared.get(key)
-    if evaluation is None:
+    evaluation = None if given else shared.get(key)
+    if given:
+        counts.distinct_evaluations += 1
+        evaluation = evaluate_answered(memo, trial, plan, given)
+    elif evaluation is None:
         counts.distinct_evaluations += 1
         evaluation = shared[key] = evaluate_pair(memo, trial, plan)
     distance = candidate.distance_km

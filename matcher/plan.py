@@ -270,10 +270,14 @@ class CriteriaPlan:
                     others = memo.without_studied(topics)
                     if others is not memo.facts and key.check(others, memo.today)[0] != "met":
                         answers[position] = ("unknown", evidence + STUDIED_NOTE)
+        self.settle_groups(answers, memo.facts)
+        return answers
+
+    def settle_groups(self, answers: list[Answer], facts: PatientFacts) -> None:
+        """Fill in each group's answer from its parts' (after any part changed)."""
         # rules depend on nothing else; groups come children first
         for node in self.groups:
-            answers[node.position] = _group_answer(node, answers, memo.facts)
-        return answers
+            answers[node.position] = _group_answer(node, answers, facts)
 
     def _about_study(self, topics: tuple[Topic, ...]) -> frozenset[int]:
         """The positions of needed conditions that name what the study is about: a record

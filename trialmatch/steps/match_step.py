@@ -21,6 +21,7 @@ import sqlite_utils
 from db import criteria as criteria_store
 from db import matches as match_store
 from db import patients as patient_store
+from db import review as review_store
 from db.connection import open_database
 from db.trials import iter_trials
 from matcher.candidates import TrialIndex
@@ -72,6 +73,8 @@ def _match(database: sqlite_utils.Database, run_id: int, today: date, report: St
     profiles = _profiles(database, report)
     needing = patient_store.patients_needing_match(database)
     stored = match_store.evaluated_against(database)
+    # coordinators' answers on the review page: those pairs are evaluated again with them
+    answers = review_store.answers_by_pair(database)
 
     dated = {trial_id for trial_id, found in criteria.items() if found and _has_windows(found)}
     evaluated_on = today.isoformat()
@@ -96,7 +99,9 @@ def _match(database: sqlite_utils.Database, run_id: int, today: date, report: St
     counts = EngineCounts()
     evaluated: list[tuple[MatchResult, match_store.EvaluatedAgainst]] = []
     unchanged: list[tuple[str, str]] = []
-    for outcome in match_all(index, profiles, criteria, today, reuse=reuse, counts=counts):
+    for outcome in match_all(
+        index, profiles, criteria, today, reuse=reuse, counts=counts, answers=answers
+    ):
         _collect(outcome, against, evaluated, unchanged)
         if len(evaluated) >= BATCH:
             match_store.save_results(database, evaluated, run_id)

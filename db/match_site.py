@@ -1,0 +1,26 @@
+"""The nearest site of a stored match, as the lists show it ("facility, city, country").
+
+The one place the review page reads it: `site_of` for a row read with
+`SITE_SOURCE` among its columns, `SITE_SQL` where a query filters by it.
+Today the site sits inside the stored evidence (``matches.criteria``); when
+`matches` carries it in a column of its own, only this module changes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+# the column(s) a query selects so that `site_of` can read the row (table alias m)
+SITE_SOURCE = "m.criteria"
+# the site as an SQL expression over `matches AS m`, for filters
+SITE_SQL = "json_extract(m.criteria, '$.site')"
+
+
+def site_of(row: Mapping[str, Any]) -> str | None:
+    text = row.get("criteria")
+    if not text:
+        return None
+    site = json.loads(text).get("site")
+    return None if site is None else str(site)
