@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-
 import httpx
 import pytest
 from review_data import PASSWORD, ReviewData, build_review_data
@@ -23,7 +22,9 @@ def review_template(tmp_path_factory: pytest.TempPathFactory) -> ReviewData:
 
 
 @pytest.fixture(scope="module")
-def review_data(review_template: ReviewData, tmp_path_factory: pytest.TempPathFactory) -> ReviewData:
+def review_data(
+    review_template: ReviewData, tmp_path_factory: pytest.TempPathFactory
+) -> ReviewData:
     return review_template.copy_to(tmp_path_factory.mktemp("review-copy"))
 
 

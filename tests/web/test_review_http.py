@@ -14,7 +14,6 @@ import re
 import time
 from urllib.parse import quote
 
-import httpx
 import openpyxl
 import pytest
 from conftest import client_of, form_token, log_in, login_form, web_config
@@ -22,9 +21,7 @@ from review_data import (
     HOSTILE_ID,
     HOSTILE_PATIENT,
     HOSTILE_SITE,
-    IMAGE,
     PASSWORD,
-    SCRIPT,
     ReviewData,
 )
 from support.review_server import serving
@@ -64,8 +61,14 @@ def _address(pair: tuple[str, str]) -> str:
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/runs", f"/trials/{HOSTILE_ID}", f"/patients/{HOSTILE_PATIENT}", "/export.csv",
-     f"/matches/{HOSTILE_PATIENT}/{HOSTILE_ID}"],
+    [
+        "/",
+        "/runs",
+        f"/trials/{HOSTILE_ID}",
+        f"/patients/{HOSTILE_PATIENT}",
+        "/export.csv",
+        f"/matches/{HOSTILE_PATIENT}/{HOSTILE_ID}",
+    ],
 )
 def test_every_page_needs_a_session(base_url: str, path: str) -> None:
     response = client_of(base_url).get(path)
@@ -111,7 +114,8 @@ def test_logins_are_limited_per_account_then_per_address(review_data: ReviewData
     with serving(app) as url:
         client = client_of(url)
         for _ in range(5):
-            assert client.post("/login", data=login_form(client, "cora", "wrong")).status_code == 401
+            wrong = client.post("/login", data=login_form(client, "cora", "wrong"))
+            assert wrong.status_code == 401
         blocked = client.post("/login", data=login_form(client, "cora", PASSWORD))
         assert blocked.status_code == 429, "the right password no longer helps"
         assert "Too many attempts" in blocked.text
@@ -234,7 +238,8 @@ def test_answer_decide_note_and_the_audit_log(review_data: ReviewData, base_url:
     assert re.search(r'id="verdict">ineligible<', page)
     listed = client.get("/", params={"q": "benzodiazep", "verdict": "ineligible"}).text
     assert HOSTILE_ID not in listed, "an ineligible pair leaves the lists"
-    client.post(address + "/answer", data={"csrf": token, "criterion": questions[0], "value": "yes"})
+    yes = {"csrf": token, "criterion": questions[0], "value": "yes"}
+    client.post(address + "/answer", data=yes)
     assert re.search(r'id="verdict">eligible<', client.get(address).text)
     client.post(address + "/decision", data={"csrf": token, "action": "refer", "note": "sent"})
     client.post(
