@@ -177,12 +177,16 @@ def _pairs(
 ) -> Iterator[ListedPair]:
     where = _where(chosen, sites, latest)
     state_sql, state_params = _state_clause(chosen.state)
+    # the page's pairs first, from the index alone (a deep page skips index entries, not
+    # joined rows), then their columns, decisions and titles
     found = rows(
         database,
         f"SELECT {LIST_COLUMNS}, {DECISION_COLUMNS}, t.brief_title, t.official_title"
-        f" FROM matches AS m LEFT JOIN decisions AS d ON {SAME_PAIR}"
-        " LEFT JOIN trials AS t ON t.trial_id = m.trial_id"
-        f" WHERE {where.sql}{state_sql} ORDER BY {ORDER} LIMIT ? OFFSET ?",
+        " FROM (SELECT m.patient_id, m.trial_id FROM matches AS m"
+        f" WHERE {where.sql}{state_sql} ORDER BY {ORDER} LIMIT ? OFFSET ?) AS page"
+        " JOIN matches AS m ON m.patient_id = page.patient_id AND m.trial_id = page.trial_id"
+        f" LEFT JOIN decisions AS d ON {SAME_PAIR}"
+        f" LEFT JOIN trials AS t ON t.trial_id = m.trial_id ORDER BY {ORDER}",
         [*where.params, *state_params, limit, offset],
     )
     for row in found:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from db.match_site import SITE_INDEX_SQL
+
 if TYPE_CHECKING:
     import sqlite_utils
 
@@ -95,6 +97,12 @@ def _index_lists(database: sqlite_utils.Database) -> None:
     database.execute(
         "CREATE INDEX matches_listed_order ON matches"
         "(verdict, score DESC, patient_id, trial_id, distance_km, first_listed_run)"
+        " WHERE listed = 1"
+    )
+    # a coordinator's list: the listed pairs at their sites, in the same order
+    database.execute(
+        f"CREATE INDEX matches_listed_site ON matches({SITE_INDEX_SQL},"
+        " verdict, score DESC, patient_id, trial_id, distance_km, first_listed_run)"
         " WHERE listed = 1"
     )
     database.execute("CREATE INDEX match_runs_status ON match_runs(status)")
