@@ -131,3 +131,14 @@ def rows(database: Readable, sql: str, params: Sequence[Any] = ()) -> list[dict[
     cursor = connection_of(database).execute(sql, list(params))
     names = [column[0] for column in cursor.description or ()]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def iter_rows(
+    database: Readable, sql: str, params: Sequence[Any] = (), *, batch: int = 1000
+) -> Iterator[dict[str, Any]]:
+    """The rows of a query as dicts, fetched a batch at a time (for long results)."""
+    cursor = connection_of(database).execute(sql, list(params))
+    names = [column[0] for column in cursor.description or ()]
+    while found := cursor.fetchmany(batch):
+        for row in found:
+            yield dict(zip(names, row, strict=True))

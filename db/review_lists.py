@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from db.connection import rows
+from db.connection import iter_rows, rows
 from db.match_site import SITE_SOURCE, SITE_SQL, site_of
 from db.review import decision_from_row, review_of
 from trialmatch.core.review import ListedPair, ListPage, MatchFilter, StoredPair
@@ -153,17 +153,10 @@ def list_page(
 
 
 def iter_listed(
-    database: Readable, chosen: MatchFilter, *, sites: Sequence[str] | None, batch: int = 2000
+    database: Readable, chosen: MatchFilter, *, sites: Sequence[str] | None
 ) -> Iterator[ListedPair]:
-    """Every pair the filter selects, in list order (for exports), read a batch at a time."""
-    latest = latest_run(database)
-    offset = 0
-    while True:
-        found = list(_pairs(database, chosen, sites, latest, limit=batch, offset=offset))
-        yield from found
-        if len(found) < batch:
-            return
-        offset += batch
+    """Every pair the filter selects, in list order (for exports), read as one query."""
+    yield from _pairs(database, chosen, sites, latest_run(database), limit=-1, offset=0)
 
 
 def _pairs(
@@ -179,7 +172,7 @@ def _pairs(
     state_sql, state_params = _state_clause(chosen.state)
     # the page's pairs first, from the index alone (a deep page skips index entries, not
     # joined rows), then their columns, decisions and titles
-    found = rows(
+    found = iter_rows(
         database,
         f"SELECT {LIST_COLUMNS}, {DECISION_COLUMNS}, t.brief_title, t.official_title"
         " FROM (SELECT m.patient_id, m.trial_id FROM matches AS m"
