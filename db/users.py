@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from db.connection import immediate, rows
+from trialmatch.core.accounts import User
 from trialmatch.core.errors import AccountError, StorageError
-from trialmatch.core.review import User
 
 if TYPE_CHECKING:
     from db.connection import Readable

@@ -44,21 +44,6 @@ NOTE_MAX_CHARS = 2000
 
 
 @dataclass(frozen=True)
-class User:
-    """An account of the review page; no sites (or admin) means every site."""
-
-    name: str
-    sites: tuple[str, ...] = ()
-    admin: bool = False
-    disabled: bool = False
-    created: str = ""
-
-    @property
-    def sees_every_site(self) -> bool:
-        return self.admin or not self.sites
-
-
-@dataclass(frozen=True)
 class QuestionAnswer:
     """A coordinator's answer to one criterion of one pair.
 

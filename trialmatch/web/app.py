@@ -32,8 +32,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from db.connection import for_request, open_database
 from matcher.answers import warm_up
+from trialmatch.core.accounts import User
 from trialmatch.core.errors import DatabaseBusy, TrialmatchError, kind_and_place
-from trialmatch.core.review import User
 from trialmatch.web import csrf
 from trialmatch.web.sessions import COOKIE, Session, SessionKeeper
 from trialmatch.web.throttle import LoginThrottle, ThrottleLimits

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from trialmatch.core.accounts import User
 from trialmatch.core.match import VERDICTS
-from trialmatch.core.review import REVIEW_STATES, MatchFilter, User
+from trialmatch.core.review import REVIEW_STATES, MatchFilter
 
 MAX_TEXT = 200
 

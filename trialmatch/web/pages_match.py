@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute
 from db import review as review_store
 from db.review_lists import stored_pair
 from matcher.anonymity import text_identifier_kind
+from trialmatch.core.accounts import User
 from trialmatch.core.clock import utc_now
 from trialmatch.core.match import CriterionResult
 from trialmatch.core.review import (
@@ -27,7 +28,6 @@ from trialmatch.core.review import (
     DecisionState,
     QuestionAnswer,
     StoredPair,
-    User,
 )
 from trialmatch.web.app import HttpError, Redirect, ReviewSite, Visit, route
 from trialmatch.web.pairs import EvaluatedPair, evaluate_now, with_answer, write_back

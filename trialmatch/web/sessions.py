@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 from itsdangerous import BadSignature, Signer
 
 from db import users
+from trialmatch.core.accounts import User
 from trialmatch.core.clock import utc_now
-from trialmatch.core.review import User
 from trialmatch.web import csrf
 
 if TYPE_CHECKING:
