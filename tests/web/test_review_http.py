@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import openpyxl
 import pytest
-from conftest import client_of, form_token, log_in, login_form, web_config
+from review_client import client_of, form_token, log_in, login_form, web_config
 from review_data import (
     HOSTILE_ID,
     HOSTILE_PATIENT,

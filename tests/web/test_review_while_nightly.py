@@ -14,7 +14,7 @@ import sys
 import threading
 from urllib.parse import quote
 
-from conftest import form_token, log_in
+from review_client import form_token, log_in
 from review_data import HOSTILE_ID, HOSTILE_PATIENT, ReviewData
 
 from db import open_database
