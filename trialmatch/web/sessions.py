@@ -53,6 +53,9 @@ class SessionKeeper:
         """A new session: (cookie value, its CSRF token)."""
         token = secrets.token_urlsafe(32)
         csrf_token = csrf.new_token()
+        # sessions nobody ended (a closed browser) go when anyone next logs in
+        oldest = (dt.datetime.now(dt.UTC) - self.idle).isoformat(timespec="seconds")
+        users.end_idle_sessions(database, seen_before=oldest)
         users.create_session(database, _hash(token), user_name, csrf_token, now=utc_now())
         return self.signer.sign(token).decode(), csrf_token
 
