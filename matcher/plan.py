@@ -270,14 +270,10 @@ class CriteriaPlan:
                     others = memo.without_studied(topics)
                     if others is not memo.facts and key.check(others, memo.today)[0] != "met":
                         answers[position] = ("unknown", evidence + STUDIED_NOTE)
-        self.settle_groups(answers, memo.facts)
-        return answers
-
-    def settle_groups(self, answers: list[Answer], facts: PatientFacts) -> None:
-        """Fill in each group's answer from its parts' (after any part changed)."""
         # rules depend on nothing else; groups come children first
         for node in self.groups:
-            answers[node.position] = _group_answer(node, answers, facts)
+            answers[node.position] = _group_answer(node, answers, memo.facts)
+        return answers
 
     def _about_study(self, topics: tuple[Topic, ...]) -> frozenset[int]:
         """The positions of needed conditions that name what the study is about: a record
@@ -290,6 +286,12 @@ class CriteriaPlan:
                 if any(names_topic(term, topics) for term in rule.any_of)
             )
         return found
+
+    def settle_groups(self, answers: list[Answer], facts: PatientFacts) -> None:
+        """Fill in each group's answer from its parts' again (after a part's answer changed,
+        as a coordinator's answer changes it: `matcher.answers`)."""
+        for node in self.groups:
+            answers[node.position] = _group_answer(node, answers, facts)
 
     def results(self, answers: Sequence[Answer]) -> list[CriterionResult]:
         """The per-criterion records, settled: a group that does not concern the

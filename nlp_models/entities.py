@@ -149,51 +149,14 @@ def _overlap(a: Span, b: Span) -> bool:
 # the model's spans sometimes take a joining word along ("HH with", "abnormal pituitary or")
 # or are a bare degree word ("low" of "low gonadotropin levels"): neither names anything
 _EDGE_WORDS = frozenset(
-    [
-        "with",
-        "without",
-        "or",
-        "and",
-        "and/or",
-        "of",
-        "in",
-        "on",
-        "for",
-        "the",
-        "a",
-        "an",
-        "to",
-        "by",
-        "from",
-        "at",
-        "as",
-        "than",
-        "due",
-    ]
-)
+    {"with", "without", "or", "and", "and/or", "of", "in", "on", "for", "the", "a", "an", "to",
+     "by", "from", "at", "as", "than", "due"}
+)  # fmt: skip
 _BARE_QUALIFIERS = frozenset(
-    [
-        "low",
-        "high",
-        "normal",
-        "abnormal",
-        "elevated",
-        "decreased",
-        "increased",
-        "reduced",
-        "positive",
-        "negative",
-        "mild",
-        "moderate",
-        "severe",
-        "acute",
-        "chronic",
-        "active",
-        "stable",
-        "known",
-        "other",
-    ]
-)
+    {"low", "high", "normal", "abnormal", "elevated", "decreased", "increased", "reduced",
+     "positive", "negative", "mild", "moderate", "severe", "acute", "chronic", "active",
+     "stable", "known", "other"}
+)  # fmt: skip
 
 
 def _trimmed(span: Span) -> Span | None:
