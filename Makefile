@@ -47,6 +47,7 @@ bench: install
 	$(BIN)/python bench/anonymity.py
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/judged.py
+	$(BIN)/python bench/review.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache

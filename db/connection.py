@@ -4,7 +4,9 @@
 the database closes on leaving). `reading` opens it for a quick look (``trialmatch
 runs``, ``users list``): a plain read-only connection that spares the
 command sqlite-utils' import, unless the file is new or its schema is behind.
-Storage functions that only read take either (`Readable`).
+Storage functions that only read take either (`Readable`). `for_request`
+opens a migrated database for one request of the review page, and
+`immediate` is a write transaction that takes the write lock first.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from db.migrations import MIGRATIONS_TABLE, migration_names
-from trialmatch.core.errors import StorageError
+from trialmatch.core.errors import DatabaseBusy, StorageError
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -77,9 +79,66 @@ def _read_only(path: Path) -> sqlite3.Connection | None:
     return connection
 
 
+def for_request(path: Path | str) -> sqlite_utils.Database:
+    """A connection for one request of the review page (the database is already migrated).
+
+    Many threads serve requests; each request has its own connection, closed
+    when it ends, so read transactions stay short while the nightly run writes.
+    """
+    import sqlite_utils
+
+    try:
+        connection = sqlite3.connect(
+            str(path), timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False
+        )
+        connection.execute("PRAGMA foreign_keys=ON")
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot open database {path}: {exc}") from exc
+    return sqlite_utils.Database(connection)
+
+
+def connection_of(database: Readable) -> sqlite3.Connection:
+    return database if isinstance(database, sqlite3.Connection) else database.conn
+
+
+@contextmanager
+def immediate(database: Readable) -> Iterator[sqlite3.Connection]:
+    """A write transaction holding the write lock from its start, committed on leaving.
+
+    A deferred transaction that reads first cannot always take the lock later
+    (another writer moved on, and the busy handler does not wait then);
+    taking it first waits up to the busy timeout, and past that the caller
+    gets `DatabaseBusy`, never sqlite's "database is locked".
+    """
+    connection = connection_of(database)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise DatabaseBusy(f"the database is busy: {exc}") from exc
+    try:
+        yield connection
+    except BaseException:
+        connection.rollback()
+        raise
+    try:
+        connection.commit()
+    except sqlite3.OperationalError as exc:
+        raise DatabaseBusy(f"the database is busy: {exc}") from exc
+
+
 def rows(database: Readable, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
     """The rows of a query as dicts, from either kind of connection."""
-    connection = database if isinstance(database, sqlite3.Connection) else database.conn
-    cursor = connection.execute(sql, list(params))
+    cursor = connection_of(database).execute(sql, list(params))
     names = [column[0] for column in cursor.description or ()]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def iter_rows(
+    database: Readable, sql: str, params: Sequence[Any] = (), *, batch: int = 1000
+) -> Iterator[dict[str, Any]]:
+    """The rows of a query as dicts, fetched a batch at a time (for long results)."""
+    cursor = connection_of(database).execute(sql, list(params))
+    names = [column[0] for column in cursor.description or ()]
+    while found := cursor.fetchmany(batch):
+        for row in found:
+            yield dict(zip(names, row, strict=True))

@@ -159,6 +159,14 @@ def pair_row(
     )
 
 
+def store_pair(database: sqlite_utils.Database, row: tuple[Any, ...]) -> None:
+    """Store one pair (a row of `MATCH_COLUMNS`) over its earlier row."""
+    columns = ", ".join(MATCH_COLUMNS)
+    marks = ", ".join("?" * len(MATCH_COLUMNS))
+    with database.conn:
+        database.execute(f"INSERT OR REPLACE INTO matches ({columns}) VALUES ({marks})", row)
+
+
 def listed_matches(database: sqlite_utils.Database, run_id: int) -> Iterator[StoredMatch]:
     """Pairs in the referral lists, in list order; `new` when first listed in *run_id*."""
     sql = (

@@ -1,7 +1,7 @@
 """Ordered, named migrations recorded in the `_migrations` table.
 
 Each area of the schema keeps its own list (`db.schema_trials`,
-`db.schema_criteria`, `db.schema_matching`); they run in that order, each
+`db.schema_criteria`, `db.schema_matching`, `db.schema_review`); they run in that order, each
 list in its own order, each migration once, inside a transaction.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from db import schema_criteria, schema_matching, schema_trials
+from db import schema_criteria, schema_matching, schema_review, schema_trials
 from trialmatch.core.clock import utc_now
 
 if TYPE_CHECKING:
@@ -21,7 +21,12 @@ MIGRATIONS_TABLE = "_migrations"
 
 
 def all_migrations() -> list[Migration]:
-    ordered = [*schema_trials.MIGRATIONS, *schema_criteria.MIGRATIONS, *schema_matching.MIGRATIONS]
+    ordered = [
+        *schema_trials.MIGRATIONS,
+        *schema_criteria.MIGRATIONS,
+        *schema_matching.MIGRATIONS,
+        *schema_review.MIGRATIONS,
+    ]
     names = [name for name, _ in ordered]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:

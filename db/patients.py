@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from db.connection import rows
 from trialmatch.core import canonical
 from trialmatch.core.clock import utc_now
 from trialmatch.core.patient import PatientProfile
@@ -17,6 +18,8 @@ from trialmatch.core.profile_reader import profile_from_stored
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+    from db.connection import Readable
 
 
 @dataclass
@@ -96,3 +99,9 @@ def mark_matched(database: sqlite_utils.Database, patient_ids: Iterable[str]) ->
             database.execute(
                 f"UPDATE patients SET needs_match = 0 WHERE patient_id IN ({marks})", chunk
             )
+
+
+def get_patient(database: Readable, patient_id: str) -> PatientProfile | None:
+    """One stored profile, or None."""
+    found = rows(database, "SELECT profile FROM patients WHERE patient_id = ?", [patient_id])
+    return patient_from_row(found[0]) if found else None

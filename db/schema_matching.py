@@ -73,12 +73,22 @@ def _compact_matches(database: sqlite_utils.Database) -> None:
     # that fail it; its evidence is rendered when a list or a page needs it (a pure
     # function of the profile and the criteria), so the documents of every pair go
     table = database.table("matches")
+    # an index on the site read out of the documents (review_0003 before this) goes first
+    had_site_index = database.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'matches_listed_site'"
+    ).fetchone()
+    database.execute("DROP INDEX IF EXISTS matches_listed_site")
     table.add_column("site", str)  # the nearest recruiting site of a listed pair
     table.add_column("open_questions", int)  # top-level criteria left unknown
     table.add_column("statuses", str)  # one letter per result (matcher.plan.STATUS_CODES)
     table.add_column("failed", str)  # an ineligible pair's failing criteria, comma-separated
     table.transform(drop={"criteria"})
     table.create_index(["listed", "verdict", "open_questions", "distance_km"])
+    if had_site_index:
+        database.execute(
+            "CREATE INDEX matches_listed_site ON matches(site, verdict, score DESC, patient_id,"
+            " trial_id, distance_km, first_listed_run) WHERE listed = 1"
+        )
 
 
 MIGRATIONS: list[Migration] = [

@@ -8,6 +8,10 @@ trials state an equal rule (``rule_memo=False`` turns that off, to measure the
 worst case of trials that share no rule). The per-criterion records of a
 result are built when first read (`DeferredMatchResult`).
 
+A pair a coordinator has answered questions of (*answers*, by pair) is
+always evaluated again, with its answers (`matcher.answers`), never reused
+nor shared with another trial.
+
 Trials that share the very same criteria list object (copies of one registry
 text parsed once) and structured fields also share one evaluation per
 patient; only distance and score differ between them. That is correct for
@@ -21,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from matcher.answers import Answers, evaluate_answered
 from matcher.candidates import Candidate, TrialIndex
 from matcher.evaluation import Evaluation, evaluate_pair, score_of
 from matcher.facts import prepare
@@ -88,9 +93,14 @@ class Engine:
         self._plans: dict[int, CriteriaPlan] = {}
 
     def match(
-        self, profile: PatientProfile, reuse: Callable[[PatientProfile, Trial], bool] | None = None
+        self,
+        profile: PatientProfile,
+        reuse: Callable[[PatientProfile, Trial], bool] | None = None,
+        answers: Mapping[str, Answers] | None = None,
     ) -> Iterator[PairOutcome]:
-        """Every candidate pair of *profile*; *reuse* says which stored results still hold."""
+        """Every candidate pair of *profile*; *reuse* says which stored results still hold;
+        *answers*: the coordinator's answers for the patient, by trial id. A pair with
+        answers is always evaluated again, with them, and shares no evaluation."""
         counts = self.counts
         counts.patients += 1
         memo = PatientMemo(prepare(profile), self.today, enabled=self.rule_memo)
@@ -98,14 +108,15 @@ class Engine:
         for candidate in self.index.candidates(profile):
             counts.candidate_pairs += 1
             trial = candidate.trial
-            if reuse is not None and reuse(profile, trial):
+            given = answers.get(trial.trial_id) if answers else None
+            if reuse is not None and not given and reuse(profile, trial):
                 counts.reused += 1
                 yield PairOutcome(profile, candidate, None)
                 continue
             try:
                 criteria = self.criteria_of.get(trial.trial_id)
                 plan = None if criteria is None else _plan(self._plans, criteria)
-                result, evaluation = _evaluate(memo, candidate, plan, shared, counts)
+                result, evaluation = _evaluate(memo, candidate, plan, shared, counts, given)
             except Exception as exc:  # one bad pair must not stop the run
                 counts.failed += 1
                 failure = EvaluationFailure(kind_and_place(exc), counts.patients, trial.trial_id)
@@ -126,10 +137,22 @@ def match_all(
     reuse: Callable[[PatientProfile, Trial], bool] | None = None,
     counts: EngineCounts | None = None,
     rule_memo: bool = True,
+    answers: Mapping[tuple[str, str], Answers] | None = None,
 ) -> Iterator[PairOutcome]:
     engine = Engine(index, criteria_of, today, counts=counts, rule_memo=rule_memo)
+    by_patient = answers_by_patient(answers or {})
     for profile in profiles:
-        yield from engine.match(profile, reuse)
+        yield from engine.match(profile, reuse, by_patient.get(profile.id))
+
+
+def answers_by_patient(
+    answers: Mapping[tuple[str, str], Answers],
+) -> dict[str, dict[str, Answers]]:
+    """Answers by (patient, trial) regrouped by patient, then trial."""
+    grouped: dict[str, dict[str, Answers]] = {}
+    for (patient_id, trial_id), given in answers.items():
+        grouped.setdefault(patient_id, {})[trial_id] = given
+    return grouped
 
 
 def _plan(plans: dict[int, CriteriaPlan], criteria: Sequence[Criterion]) -> CriteriaPlan:
@@ -145,6 +168,7 @@ def _evaluate(
     plan: CriteriaPlan | None,
     shared: dict[tuple[object, ...], Evaluation],
     counts: EngineCounts,
+    given: Answers | None = None,
 ) -> tuple[MatchResult, Evaluation]:
     trial = candidate.trial
     key = (
@@ -155,8 +179,11 @@ def _evaluate(
         trial.conditions,
         trial.healthy_volunteers,
     )
-    evaluation = shared.get(key)
-    if evaluation is None:
+    evaluation = None if given else shared.get(key)
+    if given:
+        counts.distinct_evaluations += 1
+        evaluation = evaluate_answered(memo, trial, plan, given)
+    elif evaluation is None:
         counts.distinct_evaluations += 1
         evaluation = shared[key] = evaluate_pair(memo, trial, plan)
     # the nearest site only for a pair that is listed: most candidates are not

@@ -318,6 +318,12 @@ class CriteriaPlan:
             )
         return found
 
+    def settle_groups(self, answers: list[Answer], facts: PatientFacts) -> None:
+        """Fill in each group's answer from its parts' again (after a part's answer changed,
+        as a coordinator's answer changes it: `matcher.answers`)."""
+        for node in self.groups:
+            answers[node.position] = _group_answer(node, answers, facts)
+
     def results(self, answers: Sequence[Answer]) -> list[CriterionResult]:
         """The per-criterion records, settled: a group that does not concern the
         patient answers for its parts too (no questions)."""

@@ -37,6 +37,11 @@ def test_design_commands_exist() -> None:
         "nightly",
         "schedule",
         "runs",
+        "serve",
+        "users add",
+        "users list",
+        "users disable",
+        "users password",
     }
     assert expected <= names, sorted(expected - names)
 

@@ -7,6 +7,7 @@ from trialmatch.cli import (  # noqa: F401  (each module registers its commands)
     demo_command,
     match_commands,
     parse_commands,
+    web_commands,
 )
 from trialmatch.cli.app import app
 

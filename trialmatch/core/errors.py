@@ -13,7 +13,9 @@
     │   └── IdentifierRefused       a profile carries a direct identifier
     ├── StorageError                the database refused an operation
     │   ├── TrialNotFound           (also LookupError)
-    │   └── UnknownRecordVersion    stored JSON of a version this code does not read
+    │   ├── UnknownRecordVersion    stored JSON of a version this code does not read
+    │   └── DatabaseBusy            a writer held the database past the busy timeout
+    ├── AccountError                a review-page account is unknown, taken or refused
     └── RunLocked                   another nightly run holds the lock
 
 Third-party exceptions are translated at the border with ``raise … from exc``.
@@ -106,6 +108,14 @@ class TrialNotFound(StorageError, LookupError):
 
 class UnknownRecordVersion(StorageError):
     """Stored JSON carries a version this code does not know how to read."""
+
+
+class DatabaseBusy(StorageError):
+    """Another process held the write lock for longer than the busy timeout."""
+
+
+class AccountError(TrialmatchError):
+    """An account of the review page is unknown, already taken, or its input refused."""
 
 
 class RunLocked(TrialmatchError):

@@ -107,3 +107,24 @@ class NightlyRun:
 
     def to_json(self) -> dict[str, Any]:
         return {item.name: getattr(self, item.name) for item in fields(self)}
+
+
+@dataclass(frozen=True)
+class MatchRun:
+    id: int
+    started: str
+    finished: str | None
+    status: MatchRunStatus
+    today: str | None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> MatchRun:
+        return cls(
+            id=row["id"],
+            started=row["started"],
+            finished=row.get("finished"),
+            status=row["status"],
+            today=row.get("today"),
+            counts=canonical.loads(row.get("counts") or "{}"),
+        )

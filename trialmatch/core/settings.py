@@ -48,8 +48,14 @@ class Settings:
     schedule_cron: str = "0 2 * * *"
     schedule_timezone: str = ""
     misfire_grace_seconds: int = 3600
-    # the key of derived pseudonyms (`trialmatch.core.pseudonyms`); None: beside the database
+    # the key of derived pseudonyms (`trialmatch.core.pseudonyms`) and of the review page's
+    # cookies; None: beside the database
     secret_file: Path | None = None
+    # the review page (`trialmatch serve`): a session unused this long ends; failed logins
+    # allowed per account and per address within 15 minutes
+    session_idle_minutes: int = 30
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 20
 
     @property
     def secret_path(self) -> Path:

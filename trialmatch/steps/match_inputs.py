@@ -18,8 +18,11 @@ import sqlite_utils
 
 from db import criteria as criteria_store
 from db import patients as patient_store
+from db import review as review_store
 from db.studies import iter_studies
+from matcher.answers import Answers
 from matcher.candidates import TrialIndex
+from matcher.engine import answers_by_patient
 from matcher.relevance import required_conditions
 from matcher.version import matcher_version
 from nlp_models.version import PARSER_VERSION
@@ -47,6 +50,9 @@ class MatchInputs:
     dated: frozenset[str]  # trials whose answers may move with the date alone
     titles: Mapping[str, str]
     needing: frozenset[str]  # patients (re-)imported since they were last matched
+    # coordinators' answers on the review page, by patient then trial: those pairs are
+    # evaluated again with them on every run
+    answers: Mapping[str, Mapping[str, Answers]]
     today: date
     run_id: int
 
@@ -70,6 +76,7 @@ def load_inputs(
         ),
         titles={trial.trial_id: trial.brief_title or "" for trial in trials},
         needing=frozenset(patient_store.patients_needing_match(database)),
+        answers=answers_by_patient(review_store.answers_by_pair(database)),
         today=today,
         run_id=run_id,
     )

@@ -107,7 +107,7 @@ def _match_patient(
 
     seen: set[str] = set()
     failures_before = len(engine.counts.failures)
-    for outcome in engine.match(profile, reuse):
+    for outcome in engine.match(profile, reuse, inputs.answers.get(profile.id)):
         trial = outcome.candidate.trial
         seen.add(trial.trial_id)
         if outcome.result is None:
