@@ -31,7 +31,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal
 
-from knowledge.conditions import canonical_condition
+from knowledge.conditions import canonical_condition, synonym_of
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "concepts.json.gz"
 CONCEPTS_FORMAT_VERSION = 1
@@ -278,7 +278,9 @@ def _named_by(window: list[str]) -> list[str]:
             if named:
                 break
     if not named and len(window) > 1:
-        named = list(_variants().get(bag(words(canonical_condition(" ".join(window)))), ()))
+        preferred = synonym_of(" ".join(window))
+        if preferred is not None:
+            named = list(_variants().get(bag(words(preferred)), ()))
     tumour = [index for index, token in enumerate(window) if token in TUMOUR_WORDS]
     if tumour and len(window) > 1:
         as_neoplasm = [*window[: tumour[0]], "neoplasm", *window[tumour[0] + 1 :]]

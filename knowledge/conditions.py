@@ -160,6 +160,11 @@ def abbreviations() -> dict[str, str]:
     return dict(_data()["abbreviations"])
 
 
+def synonym_of(name: str) -> str | None:
+    """The preferred name of a whole name the vocabulary knows (lower case), else None."""
+    return _whole_names().get(name)
+
+
 def synonyms() -> dict[str, str]:
     """Whole names (lower case) -> the preferred name, abbreviations included."""
     return dict(_whole_names())

@@ -9,7 +9,7 @@ from knowledge import concepts
 from knowledge.conditions import expanded_tokens, is_suspected, names_family_history
 from knowledge.drugs import drug_classes, drug_route, names_a_kind_of_treatment, normalize_drug
 from knowledge.icd10 import describe_code, is_icd10_system
-from knowledge.measurements import canonical_measurement
+from knowledge.measurements import canonical_measurement, convert_value
 from trialmatch.core.patient import (
     ConditionFact,
     MedicationFact,
@@ -87,6 +87,13 @@ def prepare(profile: PatientProfile) -> PatientFacts:
             grouped.setdefault(canonical_measurement_name(item.text), []).append(item)
         observations = {name: tuple(items) for name, items in grouped.items()}
     return PatientFacts(profile, current, past, conditions, observations)
+
+
+def warm_up() -> None:
+    """Load the knowledge a profile's facts are read with (drug names, units): done once
+    before worker processes start, they inherit it instead of each loading it."""
+    normalize_drug("aspirin")
+    convert_value(1.0, "mg/dL", "mmol/L", "glucose")
 
 
 @cache

@@ -88,7 +88,8 @@ def match(
     """Match patients against recruiting trials and write the referral lists.
 
     Only pairs whose trial or patient changed since the last run are
-    re-evaluated. Writes referrals.csv, referrals.json and referrals.html.
+    re-evaluated. Writes referrals.csv, referrals.json, referrals.html (an index)
+    and one printable page per site under sites/.
 
     Example: trialmatch match --db var/trialmatch.db --out var/referrals
     """
@@ -106,7 +107,7 @@ def match(
             f"{counts.get('eligible', 0)} eligible, {counts.get('possible', 0)} possible; "
             f"{counts.get('evaluated', 0)} pairs evaluated, {counts.get('unchanged', 0)} unchanged"
         )
-        for name in ("referrals.csv", "referrals.json", "referrals.html"):
+        for name in ("referrals.csv", "referrals.json", "referrals.html", "sites/"):
             stdout().print(f"  {settings.out_dir / name}")
         for error in report.errors:
             stdout().print(f"  warning: {error}")

@@ -23,6 +23,7 @@ from db.studies import iter_studies
 from matcher.answers import Answers
 from matcher.candidates import TrialIndex
 from matcher.engine import answers_by_patient
+from matcher.facts import warm_up
 from matcher.relevance import required_conditions
 from matcher.version import matcher_version
 from nlp_models.version import PARSER_VERSION
@@ -47,6 +48,7 @@ class MatchInputs:
     index: TrialIndex
     criteria: Mapping[str, Sequence[Criterion] | None]
     versions: Mapping[str, str]  # per trial: criteria version + matcher version
+    trial_hashes: Mapping[str, str]  # per trial: its content hash, computed once
     dated: frozenset[str]  # trials whose answers may move with the date alone
     titles: Mapping[str, str]
     needing: frozenset[str]  # patients (re-)imported since they were last matched
@@ -71,6 +73,7 @@ def load_inputs(
         index=index,
         criteria=criteria,
         versions={trial_id: f"{version}+{matcher}" for trial_id, version in versions.items()},
+        trial_hashes={trial.trial_id: trial.content_hash for trial in trials},
         dated=frozenset(
             trial_id for trial_id, found in criteria.items() if found and _has_windows(found)
         ),
@@ -80,6 +83,7 @@ def load_inputs(
         today=today,
         run_id=run_id,
     )
+    warm_up()
     return inputs, _profiles(database, report)
 
 

@@ -74,8 +74,10 @@ def run_match_step(
 def _fail(db_path: Path, run_id: int, report: StepReport, exc: Exception) -> None:
     with open_database(db_path) as database:
         match_store.finish_run(database, run_id, report.counts, "failed")
-    # by kind and place only, and not chained: the message may quote a patient's data
-    raise TrialmatchError(f"match run {run_id} failed: {kind_and_place(exc)}") from None
+    # not chained, and by kind and place only unless the message is our own (which never
+    # quotes a patient's data): another library's message may
+    reason = str(exc) if isinstance(exc, TrialmatchError) else kind_and_place(exc)
+    raise TrialmatchError(f"match run {run_id} failed: {reason}") from None
 
 
 def _workers(requested: int | None, profiles: Sequence[PatientProfile]) -> int:

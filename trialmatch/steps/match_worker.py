@@ -91,10 +91,13 @@ def _match_patient(
     stored = stored_pairs(connection, profile.id)
     renew = profile.id in inputs.needing
     evaluated_on = inputs.today.isoformat()
+    patient_hash = profile.content_hash
 
     def against(trial: Trial) -> EvaluatedAgainst:
-        version = inputs.versions[trial.trial_id]
-        return EvaluatedAgainst(trial.content_hash, version, profile.content_hash, evaluated_on)
+        trial_id = trial.trial_id
+        return EvaluatedAgainst(
+            inputs.trial_hashes[trial_id], inputs.versions[trial_id], patient_hash, evaluated_on
+        )
 
     def holds(earlier: StoredPair | None, trial: Trial) -> bool:
         if renew or earlier is None or not earlier.against.same_inputs(against(trial)):
