@@ -5,7 +5,9 @@
   names included, offline), then through ``data/drug_aliases.json`` (salts to
   their parent, spelling variants).
 * Classes are ``data/drug_classes/<id>.json``: ``members`` (generic names),
-  ``aliases`` (how criteria name the class) and the ``source`` of the list.
+  ``aliases`` (how criteria name the class), the ``source`` of the list and,
+  for a class made of others ("anticancer therapy"), the classes it
+  ``includes``, whose members are its members too.
 * Dose equivalence tables are ``data/equivalence/<reference>.json``, each with
   its citation: ``diazepam`` (Ashton), ``morphine`` (CDC 2022 MME factors),
   ``prednisone`` (glucocorticoid equivalence).
@@ -21,6 +23,8 @@ import re
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from knowledge.drug_dictionary import find_drug_names
 
 LOG = logging.getLogger(__name__)
 _SPACES = re.compile(r"\s+")
@@ -62,11 +66,8 @@ def is_class_entry(entry: dict[str, Any]) -> bool:
 
 def _dictionary_name(name: str) -> str | None:
     """The dictionary's generic name when the whole of `name` is one drug (not a class)."""
-    from drug_named_entity_recognition import find_drugs  # slow import: only when needed
-
     tokens = name.split(" ")
-    found = find_drugs(tokens, is_ignore_case=True)
-    for entry, start, end in found:
+    for entry, start, end in find_drug_names(tokens):
         if start == 0 and end == len(tokens) and entry.get("name"):
             return None if is_class_entry(entry) else str(entry["name"]).lower()
     return None
@@ -134,8 +135,10 @@ def class_members(class_id: str) -> frozenset[str]:
     canonical = canonical_class(class_id)
     if canonical is None:
         return frozenset()
-    members = _class_files()[canonical]["members"]
-    return frozenset(normalize_drug(member) or member for member in members)
+    data = _class_files()[canonical]
+    included = (class_members(part) for part in data.get("includes", ()))
+    own = frozenset(normalize_drug(member) or member for member in data["members"])
+    return own.union(*included)
 
 
 def known_classes() -> frozenset[str]:
