@@ -279,8 +279,14 @@ def _with_shared_heads(text: str, names: list[str]) -> list[str]:
         shared += [canonical_condition(f"hepatitis {letter.lower()}") for letter in letters]
     if not shared:
         return names
-    kept = [name for name in names if not _LETTER_ONLY.match(name)]
+    kept = [name for name in names if not _LETTER_ONLY.match(name) and not _letter_list(name)]
     return list(dict.fromkeys([*shared, *kept]))
+
+
+def _letter_list(name: str) -> bool:
+    """'hepatitis b or c infection' as one name: its letters are named one by one instead."""
+    match = _HEPATITIS_LETTERS.search(name)
+    return match is not None and bool(match.group(2))
 
 
 def _shared_degree(text: str, entities: list[Entity], names: list[str]) -> list[str]:
