@@ -126,9 +126,12 @@ def build_examples(nlp: Language, split: str) -> list[Example]:
     return examples
 
 
-def _config(width: int, embed_size: int, hidden: int, depth: int) -> dict[str, Any]:
+def _config(
+    width: int, embed_size: int, hidden: int, depth: int, upper: bool = True
+) -> dict[str, Any]:
     model: dict[str, Any] = dict(NER_CONFIG["model"])
     model["hidden_width"] = hidden
+    model["use_upper"] = upper
     model["tok2vec"] = {
         **model["tok2vec"],
         "width": width,
@@ -143,6 +146,7 @@ class Settings:
     width: int = WIDTH
     embed_size: int = EMBED_SIZE
     hidden: int = HIDDEN
+    upper: bool = True  # the transition model's hidden layer; without it each step is cheaper
     dropout: float = DROPOUT
     depth: int = DEPTH
     batch_size: int = BATCH_SIZE
@@ -155,7 +159,9 @@ def _fit(
     """Train from scratch for `epochs`; the development F1 after each epoch (strict, NER alone)."""
     fix_random_seed(seed)
     nlp = spacy.blank("en")
-    config = _config(settings.width, settings.embed_size, settings.hidden, settings.depth)
+    config = _config(
+        settings.width, settings.embed_size, settings.hidden, settings.depth, settings.upper
+    )
     nlp.add_pipe("ner", config=config)
     examples = build_examples(nlp, fit_split)
     dev = build_examples(nlp, dev_split) if dev_split else []
@@ -225,6 +231,7 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=WIDTH)
     parser.add_argument("--embed-size", type=int, default=EMBED_SIZE)
     parser.add_argument("--hidden", type=int, default=HIDDEN)
+    parser.add_argument("--no-upper", action="store_true", help="no hidden transition layer")
     parser.add_argument("--dropout", type=float, default=DROPOUT)
     parser.add_argument("--depth", type=int, default=DEPTH)
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
@@ -243,6 +250,7 @@ def main() -> None:
         width=args.width,
         embed_size=args.embed_size,
         hidden=args.hidden,
+        upper=not args.no_upper,
         dropout=args.dropout,
         depth=args.depth,
         batch_size=args.batch_size,
