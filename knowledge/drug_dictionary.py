@@ -1,63 +1,58 @@
-"""Exact drug-name lookup in the dictionary of the pinned ``drug-named-entity-recognition``.
+"""Exact drug-name lookup in the drug dictionary (``data/drug_dictionary.json.gz``).
 
-Importing that package builds a character n-gram index for fuzzy matching,
-about two seconds of every process's start; the parser only ever matches
-exactly, which needs just the three tables of the dictionary file the package
-ships. They are read here straight from that file, and `find_drug_names`
-matches as the package's ``find_drugs(tokens, is_ignore_case=True)`` does:
-each pair of neighbouring tokens first, then each token no pair took.
+The dictionary is that of the pinned ``drug-named-entity-recognition``
+package (DrugBank, MeSH, NHS and MedlinePlus names, brand names included),
+cut by ``bench/build_drug_dictionary.py`` to what the parser reads: each
+name's generic name, whether DrugBank lists it, and whether MeSH files it
+only as a pharmacological action. `find_drug_names` matches as the package's
+``find_drugs(tokens, is_ignore_case=True)`` does: each pair of neighbouring
+tokens first, then each token no pair took.
 """
 
 from __future__ import annotations
 
-import bz2
-import pickle
+import gzip
+import json
+from dataclasses import dataclass
 from functools import cache
-from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
 
-PACKAGE = "drug_named_entity_recognition"
-DICTIONARY_FILE = "drug_ner_dictionary.pkl.bz2"
+DICTIONARY_FILE = Path(__file__).resolve().parent / "data" / "drug_dictionary.json.gz"
 
-Entry = dict[str, Any]
+
+@dataclass(frozen=True)
+class DictionaryDrug:
+    name: str  # the dictionary's generic name as written ("Abacavir"); "" when it has none
+    in_drugbank: bool
+    mesh_action_only: bool  # MeSH files it only under pharmacological actions (tree D27)
 
 
 @cache
-def _tables() -> tuple[dict[str, list[str]], dict[str, Entry], dict[str, Entry]]:
-    """(variant -> canonical names, canonical name -> data, variant -> variant data)."""
-    spec = find_spec(PACKAGE)
-    if spec is None or spec.origin is None:
-        raise ModuleNotFoundError(f"the {PACKAGE} package is not installed")
-    with bz2.open(Path(spec.origin).parent / DICTIONARY_FILE, "rb") as handle:
-        # the pinned package's own data file, installed from the package index
-        data = pickle.load(handle)
-    return (
-        data["drug_variant_to_canonical"],
-        data["drug_canonical_to_data"],
-        data["drug_variant_to_variant_data"],
-    )
+def _variants() -> dict[str, tuple[DictionaryDrug, ...]]:
+    """Lower-case name -> the drugs it names."""
+    with gzip.open(DICTIONARY_FILE, "rt", encoding="utf-8") as handle:
+        document = json.load(handle)
+    drugs = [DictionaryDrug(str(name), bool(bank), bool(action))
+             for name, bank, action in document["drugs"]]  # fmt: skip
+    return {
+        variant: tuple(drugs[number] for number in numbers)
+        for variant, numbers in document["variants"].items()
+    }
 
 
-def _entries(variant: str) -> list[Entry]:
-    to_canonical, canonical_data, variant_data = _tables()
-    extra = variant_data.get(variant, {})
-    return [dict(canonical_data.get(canonical, {})) | extra for canonical in to_canonical[variant]]
-
-
-def find_drug_names(tokens: list[str]) -> list[tuple[Entry, int, int]]:
-    """(dictionary entry, first token, end token) of each exact, case-insensitive match."""
-    to_canonical = _tables()[0]
-    found: list[tuple[Entry, int, int]] = []
+def find_drug_names(tokens: list[str]) -> list[tuple[DictionaryDrug, int, int]]:
+    """(drug, first token, end token) of each exact, case-insensitive match."""
+    variants = _variants()
+    found: list[tuple[DictionaryDrug, int, int]] = []
     taken: set[int] = set()
     for index in range(len(tokens) - 1):
-        pair = f"{tokens[index]} {tokens[index + 1]}".lower()
-        if to_canonical.get(pair):
-            found.extend((entry, index, index + 2) for entry in _entries(pair))
+        named = variants.get(f"{tokens[index]} {tokens[index + 1]}".lower())
+        if named:
+            found.extend((drug, index, index + 2) for drug in named)
             taken.update((index, index + 1))
     for index, token in enumerate(tokens):
-        word = token.lower()
-        if index not in taken and to_canonical.get(word):
-            found.extend((entry, index, index + 1) for entry in _entries(word))
+        named = variants.get(token.lower()) if index not in taken else None
+        if named:
+            found.extend((drug, index, index + 1) for drug in named)
             taken.add(index)
     return found

@@ -2,8 +2,8 @@
 
 * Names are normalised through the drug dictionary of the
   ``drug-named-entity-recognition`` package (DrugBank/MeSH/NHS names, brand
-  names included, offline), then through ``data/drug_aliases.json`` (salts to
-  their parent, spelling variants).
+  names included, offline; ``knowledge.drug_dictionary``), then through
+  ``data/drug_aliases.json`` (salts to their parent, spelling variants).
 * Classes are ``data/drug_classes/<id>.json``: ``members`` (generic names),
   ``aliases`` (how criteria name the class), the ``source`` of the list and,
   for a class made of others ("anticancer therapy"), the classes it
@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from knowledge.drug_dictionary import find_drug_names
+from knowledge.drug_dictionary import DictionaryDrug, find_drug_names
 
 LOG = logging.getLogger(__name__)
 _SPACES = re.compile(r"\s+")
@@ -50,26 +50,24 @@ def _clean(name: str) -> str:
     return _SPACES.sub(" ", name.strip().lower().replace("’", "'")).strip(" .,;:()")
 
 
-def is_class_entry(entry: dict[str, Any]) -> bool:
+def is_class_entry(entry: DictionaryDrug) -> bool:
     """A dictionary entry that names a drug class, not a drug ("neuroleptic").
 
     The dictionary carries MeSH pharmacological-action headings (tree D27,
     "Antipsychotic Agents") and chemical groups without a DrugBank id
     ("Benzodiazepines"); criteria use both as classes.
     """
-    trees = entry.get("mesh_tree") or []
-    if trees and all(str(tree).startswith("D27") for tree in trees):
+    if entry.mesh_action_only:
         return True
-    name = str(entry.get("name", "")).lower()
-    return "drugbank_id" not in entry and _clean(name) in class_phrases()
+    return not entry.in_drugbank and _clean(entry.name.lower()) in class_phrases()
 
 
 def _dictionary_name(name: str) -> str | None:
     """The dictionary's generic name when the whole of `name` is one drug (not a class)."""
     tokens = name.split(" ")
     for entry, start, end in find_drug_names(tokens):
-        if start == 0 and end == len(tokens) and entry.get("name"):
-            return None if is_class_entry(entry) else str(entry["name"]).lower()
+        if start == 0 and end == len(tokens) and entry.name:
+            return None if is_class_entry(entry) else entry.name.lower()
     return None
 
 

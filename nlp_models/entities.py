@@ -115,7 +115,7 @@ class RuleEntities:
             spans.append(span)
             if drug_knowledge.is_class_entry(entry):
                 continue  # a class we have no member list for: a drug mention, not a drug name
-            name = drug_knowledge.normalize_drug(span.text) or str(entry.get("name", "")).lower()
+            name = drug_knowledge.normalize_drug(span.text) or entry.name.lower()
             if name:
                 normalized[(span.start_char, span.end_char, "drug")] = name
         return spans
