@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -53,12 +53,14 @@ def _read_or_error(path: Path | None) -> tuple[str, str | CriteriaParseError]:
         return (STDIN_NAME if path is None else str(path)), exc
 
 
-def _json_line(name: str, outcome: list[Any] | CriteriaParseError) -> tuple[str, bool]:
+def _json_line(name: str, outcome: str | CriteriaParseError) -> tuple[str, bool]:
+    """The input's line: its source and its criteria (a JSON array made by the parser)."""
     if isinstance(outcome, CriteriaParseError):
-        document: dict[str, Any] = {"source": name, "criteria": [], "error": str(outcome)}
-    else:
-        document = {"source": name, "criteria": [c.to_dict() for c in outcome]}
-    return json.dumps(document, ensure_ascii=False), not isinstance(outcome, CriteriaParseError)
+        document = {"source": name, "criteria": [], "error": str(outcome)}
+        return json.dumps(document, ensure_ascii=False), False
+    # what json.dumps({"source": name, "criteria": criteria}) writes, the criteria
+    # already encoded where they were parsed
+    return f'{{"source": {json.dumps(name, ensure_ascii=False)}, "criteria": {outcome}}}', True
 
 
 def _parsed_lines(paths: list[Path | None], workers: int) -> Iterator[tuple[str, bool]]:
@@ -73,7 +75,7 @@ def _parsed_lines(paths: list[Path | None], workers: int) -> Iterator[tuple[str,
         for start in range(0, len(paths), _BATCH_TEXTS):
             read = [_read_or_error(path) for path in paths[start : start + _BATCH_TEXTS]]
             texts = [text for _, text in read if isinstance(text, str)]
-            parsed = iter(pool.parse(texts))
+            parsed = iter(pool.parse_json(texts))
             for name, text in read:
                 outcome = text if isinstance(text, CriteriaParseError) else next(parsed)
                 yield _json_line(name, outcome)
