@@ -17,6 +17,11 @@ pretrained on unlabelled text (``--pretrained``, default
 ``nlp_models/trained/pretrained_tok2vec.bin``; ``--pretrained none`` starts
 from random weights, as before that script existed).
 
+The 600-trial round chose, on dev, no hidden layer between the encoder and
+the transition scores (``--upper`` adds one of ``--hidden`` units): trained
+on ``train`` for 22 epochs, the whole pipeline's relaxed micro-F1 on dev was
+0.770 without it and 0.769 with it, and the NER runs about 9% faster.
+
 ``--width``, ``--depth``, ``--embed-size``, ``--hidden``, ``--dropout``,
 ``--batch-size`` and ``--seed`` are for experiments: train with
 ``--fit-only`` into /tmp and compare with ``bench/nlp_eval.py --split dev
@@ -83,7 +88,7 @@ NER_CONFIG: dict[str, Any] = {
         "extra_state_tokens": False,
         "hidden_width": 48,
         "maxout_pieces": 2,
-        "use_upper": True,
+        "use_upper": False,
         "nO": None,
         "tok2vec": {
             "@architectures": "spacy.HashEmbedCNN.v2",
@@ -127,7 +132,7 @@ def build_examples(nlp: Language, split: str) -> list[Example]:
 
 
 def _config(
-    width: int, embed_size: int, hidden: int, depth: int, upper: bool = True
+    width: int, embed_size: int, hidden: int, depth: int, upper: bool = False
 ) -> dict[str, Any]:
     model: dict[str, Any] = dict(NER_CONFIG["model"])
     model["hidden_width"] = hidden
@@ -146,7 +151,7 @@ class Settings:
     width: int = WIDTH
     embed_size: int = EMBED_SIZE
     hidden: int = HIDDEN
-    upper: bool = True  # the transition model's hidden layer; without it each step is cheaper
+    upper: bool = False  # the transition model's hidden layer: no better on dev, and slower
     dropout: float = DROPOUT
     depth: int = DEPTH
     batch_size: int = BATCH_SIZE
@@ -231,7 +236,7 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=WIDTH)
     parser.add_argument("--embed-size", type=int, default=EMBED_SIZE)
     parser.add_argument("--hidden", type=int, default=HIDDEN)
-    parser.add_argument("--no-upper", action="store_true", help="no hidden transition layer")
+    parser.add_argument("--upper", action="store_true", help="a hidden transition layer")
     parser.add_argument("--dropout", type=float, default=DROPOUT)
     parser.add_argument("--depth", type=int, default=DEPTH)
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
@@ -250,7 +255,7 @@ def main() -> None:
         width=args.width,
         embed_size=args.embed_size,
         hidden=args.hidden,
-        upper=not args.no_upper,
+        upper=args.upper,
         dropout=args.dropout,
         depth=args.depth,
         batch_size=args.batch_size,
