@@ -154,7 +154,7 @@ _EDGE_WORDS = frozenset(
 _BARE_QUALIFIERS = frozenset(
     {"low", "high", "normal", "abnormal", "elevated", "decreased", "increased", "reduced",
      "positive", "negative", "mild", "moderate", "severe", "acute", "chronic", "active",
-     "stable", "known", "other"}
+     "stable", "known", "other", "better", "worse"}
 )  # fmt: skip
 
 

@@ -230,6 +230,8 @@ _SUBGROUP_REQUIREMENT = re.compile(
     rf"^\W*(?:(?:if|when|whenever|in\s+case\s+of|for\s+(?:those|patients|participants|"
     rf"subjects)\s+(?:with|who))\b[^.;:]{{1,100}}?,"
     rf"|(?:(?:male|female)s?|men|women|(?:male|female)\s+(?:patients?|subjects?|participants?)"
+    # "Controls should have no signs of Sjogren's syndrome": the study's other arm
+    rf"|(?:(?:healthy|normal)\s+)?(?:controls?|control\s+(?:subjects?|participants?|group))"
     rf"|(?:(?:patients?|subjects?|participants?|individuals?|those|women|men)\s+"
     rf"(?:with|who|whose|on|receiving|taking)\b[^.;:]{{1,100}}?))\s+{_MODAL}\b)",
     re.IGNORECASE,
@@ -323,6 +325,9 @@ def _evaluable(text: str, entities: tuple[Entity, ...], kind: str) -> Decision:
         alternatives = kind == "exclusion" or _ALTERNATIVE.search(between)
         group = GroupRule(logic="any") if alternatives else GroupRule(logic="all")
         return Decision("measurement", group, parts=parts)
+    conditions = [e for e in entities if e.type == "condition" and not e.exception]
+    if conditions and all(e.family for e in conditions):
+        return Decision("not_evaluable", None, FAMILY_REASON)
     condition = condition_rule(text, entities)
     if condition is not None and condition.excluding:
         return Decision("condition", condition)  # "dependence … other than benzodiazepines"
@@ -336,6 +341,10 @@ def _evaluable(text: str, entities: tuple[Entity, ...], kind: str) -> Decision:
         if fallback is not None:
             return Decision("condition", fallback)
     return Decision("not_evaluable", None, _fallback_reason(entities))
+
+
+# "no family history of dementia": the relatives' conditions, which no profile records
+FAMILY_REASON = "family history, which a profile does not record"
 
 
 def _whole(text: str) -> Entity:

@@ -159,6 +159,13 @@ _TREATMENT_BEFORE = re.compile(
 )
 
 
+# "astigmatism less than 0.75 D", "myopia between 1 and 4": a degree of the condition, which
+# a patient without the condition meets too
+_MEASURED_AFTER = re.compile(
+    r"\s*(?:(?:less|more|greater|lower|higher|fewer)\s+than|[<>≤≥]|between\s+\d)", re.IGNORECASE
+)
+
+
 def _condition_terms(text: str, entities: tuple[Entity, ...]) -> list[str]:
     enumeration = _ENUMERATION.search(text)
     if enumeration:
@@ -170,6 +177,8 @@ def _condition_terms(text: str, entities: tuple[Entity, ...]) -> list[str]:
         for e in entities
         if e.type == "condition"
         and not e.exception
+        and not e.family  # a relative's condition ("family history of aneurysm")
+        and not _MEASURED_AFTER.match(text, e.end)
         and not _TREATMENT_AFTER.match(text, e.end)
         and not _TREATMENT_BEFORE.search(text[max(0, e.start - 40) : e.start])
         and not _parenthetical(text, e)
@@ -184,6 +193,8 @@ def _condition_terms(text: str, entities: tuple[Entity, ...]) -> list[str]:
         return _with_shared_heads(text, _shared_degree(text, known, named))
     if any(e.type == "condition" and _TREATMENT_AFTER.match(text, e.end) for e in entities):
         return []  # only treatments of conditions are named: no condition to look for
+    if any(e.type == "condition" and _MEASURED_AFTER.match(text, e.end) for e in entities):
+        return []  # only degrees of conditions are named: none is required or excluded as such
     head = _head_phrase(text)
     return [head] if head else []
 
