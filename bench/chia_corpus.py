@@ -10,6 +10,7 @@ Negation is a ``Negation`` entity linked to what it negates by
 from __future__ import annotations
 
 import bisect
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -128,37 +129,70 @@ def trial_ids(directory: Path = CHIA_DIR) -> list[str]:
     return sorted({path.stem.partition("_")[0] for path in directory.glob("*.txt")})
 
 
-def is_held_out(trial: str, ordered_trials: list[str]) -> bool:
-    """Every 5th trial (in sorted order) is held out from training."""
-    return ordered_trials.index(trial) % 5 == 4
+# The split of the 600 trials, fixed once (2026-12) and never to be chosen again.
+#
+# The folder's first 200 trials (every 5th of Chia's 1,000 by NCT ID) are, in
+# NCT order, every third of the 600: the later 400 were every other one of the
+# remaining 800. Those 200 keep the parts they had in the 200-trial split (in
+# their own NCT order: index % 5 == 4 test, == 0 dev, else train), so no trial
+# an earlier model was trained on becomes a test trial and the earlier test
+# trials stay out of training. Each of the 400 added trials goes by a hash of
+# its NCT ID: SHA-256 of the ASCII ID, first 8 bytes as a big-endian integer,
+# % 5 == 0 test, == 1 dev, else train.
+TEST, DEV, TRAIN = "test", "dev", "train"
 
 
-def is_dev(trial: str, ordered_trials: list[str]) -> bool:
-    """A quarter of the training trials: the development set that chooses training settings."""
-    return ordered_trials.index(trial) % 5 == 0
+def _earlier_trials(ordered_trials: list[str]) -> list[str]:
+    return ordered_trials[::3]
 
 
-SPLITS = ("train", "heldout", "all", "fit", "dev")
+def _hashed_part(trial: str) -> str:
+    bucket = int.from_bytes(hashlib.sha256(trial.encode("ascii")).digest()[:8], "big") % 5
+    return TEST if bucket == 0 else DEV if bucket == 1 else TRAIN
+
+
+def trial_parts(ordered_trials: list[str]) -> dict[str, str]:
+    """Each trial's part: ``train``, ``dev`` or ``test`` (the rule above)."""
+    earlier = _earlier_trials(ordered_trials)
+    parts = {trial: _hashed_part(trial) for trial in ordered_trials}
+    for index, trial in enumerate(earlier):
+        parts[trial] = TEST if index % 5 == 4 else DEV if index % 5 == 0 else TRAIN
+    return parts
+
+
+def is_added_trial(trial: str, ordered_trials: list[str]) -> bool:
+    """One of the 400 trials added to the folder after the 200-trial split was used."""
+    return trial not in set(_earlier_trials(ordered_trials))
+
+
+# train: what models and lexicons learn from; dev: what chooses settings;
+# train+dev: the shipped model's training data once dev has chosen; test: read
+# once, at the end, for the reported figures; test-added: its trials that were
+# added with the 400 (no choice of any earlier round was made on them either).
+SPLITS = ("train", "dev", "train+dev", "test", "test-added", "all")
+
+
+def _in_split(split: str, part: str, added: bool) -> bool:
+    if split == "all":
+        return True
+    if split == "train+dev":
+        return part in (TRAIN, DEV)
+    if split == "test-added":
+        return part == TEST and added
+    return part == split
 
 
 def iter_documents(split: str, directory: Path = CHIA_DIR) -> Iterator[ChiaDocument]:
-    """Documents of a split: ``train`` and ``heldout`` (never trained on, report on it), or
-    ``all``; ``train`` divides into ``fit`` and ``dev`` for choosing training settings."""
+    """Documents of a split (see ``SPLITS``), in file-name order."""
     if split not in SPLITS:
         raise ValueError(f"unknown Chia split {split!r}; expected one of {SPLITS}")
     ordered = trial_ids(directory)
+    parts = trial_parts(ordered)
+    earlier = set(_earlier_trials(ordered))
     for txt_path in sorted(directory.glob("*.txt")):
-        document = read_document(txt_path)
-        held = is_held_out(document.trial, ordered)
-        dev = is_dev(document.trial, ordered)
-        if (
-            split == "all"
-            or (split == "heldout" and held)
-            or (split == "train" and not held)
-            or (split == "dev" and dev)
-            or (split == "fit" and not held and not dev)
-        ):
-            yield document
+        trial = txt_path.stem.partition("_")[0]
+        if _in_split(split, parts[trial], trial not in earlier):
+            yield read_document(txt_path)
 
 
 def iter_lines(document: ChiaDocument) -> Iterator[tuple[int, str, list[GoldEntity]]]:

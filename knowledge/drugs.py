@@ -2,10 +2,12 @@
 
 * Names are normalised through the drug dictionary of the
   ``drug-named-entity-recognition`` package (DrugBank/MeSH/NHS names, brand
-  names included, offline), then through ``data/drug_aliases.json`` (salts to
-  their parent, spelling variants).
+  names included, offline; ``knowledge.drug_dictionary``), then through
+  ``data/drug_aliases.json`` (salts to their parent, spelling variants).
 * Classes are ``data/drug_classes/<id>.json``: ``members`` (generic names),
-  ``aliases`` (how criteria name the class) and the ``source`` of the list.
+  ``aliases`` (how criteria name the class), the ``source`` of the list and,
+  for a class made of others ("anticancer therapy"), the classes it
+  ``includes``, whose members are its members too.
 * Dose equivalence tables are ``data/equivalence/<reference>.json``, each with
   its citation: ``diazepam`` (Ashton), ``morphine`` (CDC 2022 MME factors),
   ``prednisone`` (glucocorticoid equivalence).
@@ -22,6 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from knowledge.drug_dictionary import DictionaryDrug, find_drug_names
 from knowledge.drug_forms import bare_drug_text, route_of
 
 LOG = logging.getLogger(__name__)
@@ -48,29 +51,24 @@ def _clean(name: str) -> str:
     return _SPACES.sub(" ", name.strip().lower().replace("’", "'")).strip(" .,;:()")
 
 
-def is_class_entry(entry: dict[str, Any]) -> bool:
+def is_class_entry(entry: DictionaryDrug) -> bool:
     """A dictionary entry that names a drug class, not a drug ("neuroleptic").
 
     The dictionary carries MeSH pharmacological-action headings (tree D27,
     "Antipsychotic Agents") and chemical groups without a DrugBank id
     ("Benzodiazepines"); criteria use both as classes.
     """
-    trees = entry.get("mesh_tree") or []
-    if trees and all(str(tree).startswith("D27") for tree in trees):
+    if entry.mesh_action_only:
         return True
-    name = str(entry.get("name", "")).lower()
-    return "drugbank_id" not in entry and _clean(name) in class_phrases()
+    return not entry.in_drugbank and _clean(entry.name.lower()) in class_phrases()
 
 
 def _dictionary_name(name: str) -> str | None:
     """The dictionary's generic name when the whole of `name` is one drug (not a class)."""
-    from drug_named_entity_recognition import find_drugs  # slow import: only when needed
-
     tokens = name.split(" ")
-    found = find_drugs(tokens, is_ignore_case=True)
-    for entry, start, end in found:
-        if start == 0 and end == len(tokens) and entry.get("name"):
-            return None if is_class_entry(entry) else str(entry["name"]).lower()
+    for entry, start, end in find_drug_names(tokens):
+        if start == 0 and end == len(tokens) and entry.name:
+            return None if is_class_entry(entry) else entry.name.lower()
     return None
 
 
@@ -139,8 +137,10 @@ def class_members(class_id: str) -> frozenset[str]:
     canonical = canonical_class(class_id)
     if canonical is None:
         return frozenset()
-    members = _class_files()[canonical]["members"]
-    return frozenset(normalize_drug(member) or member for member in members)
+    data = _class_files()[canonical]
+    included = (class_members(part) for part in data.get("includes", ()))
+    own = frozenset(normalize_drug(member) or member for member in data["members"])
+    return own.union(*included)
 
 
 def known_classes() -> frozenset[str]:

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from functools import cache
-
-import icd10
+from typing import Any
 
 ICD10_SYSTEMS = frozenset(
     {"icd10cm", "icd-10-cm", "icd10", "icd-10", "http://hl7.org/fhir/sid/icd-10-cm"}
 )
+
+
+def _icd10() -> Any:
+    """The package, imported on first use: loading its tables costs about half a second,
+    which the parser (that never reads a code) does not pay."""
+    import icd10
+
+    return icd10
 
 
 def is_icd10_system(system: str | None) -> bool:
@@ -20,7 +27,7 @@ def describe_code(code: str, system: str | None = None) -> str | None:
     """The ICD-10-CM description of *code* ("F13.20" -> "Sedative, ... dependence ...")."""
     if not is_icd10_system(system):
         return None
-    found = icd10.find(code.strip().upper())
+    found = _icd10().find(code.strip().upper())
     if found is None or not found.description:
         return None
     return str(found.description)
@@ -35,6 +42,6 @@ def condition_titles() -> list[str]:
     """The ICD-10-CM titles of conditions (chapters A–T) the package ships."""
     return [
         str(title)
-        for code, (_billable, title) in icd10.codes.items()
+        for code, (_billable, title) in _icd10().codes.items()
         if code.startswith(CONDITION_CHAPTERS)
     ]

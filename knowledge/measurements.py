@@ -24,8 +24,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pint
-
 DATA_FILE = Path(__file__).resolve().parent / "data" / "measurements.json"
 ULN = "x ULN"
 _SPACES = re.compile(r"\s+")
@@ -55,9 +53,16 @@ _UNIT_REWRITES: tuple[tuple[str, str], ...] = (
 )
 
 
+def _pint() -> Any:
+    """pint, imported on first conversion: the parser only reads names and never pays for it."""
+    import pint
+
+    return pint
+
+
 @cache
 def _registry() -> Any:
-    registry: Any = pint.UnitRegistry()
+    registry: Any = _pint().UnitRegistry()
     registry.define("bsa_173 = 1.73 * meter ** 2")  # eGFR is indexed to 1.73 m² of body surface
     registry.define("IU = enzyme_unit")
     registry.define("mmol_per_mol_ifcc = [hba1c_ifcc]")
@@ -127,7 +132,7 @@ def _pint_expression(unit: str) -> str:
 def _quantity(unit: str) -> Any:
     try:
         return _registry().parse_expression(_pint_expression(unit))
-    except (pint.errors.PintError, AttributeError, TypeError, SyntaxError, ValueError) as exc:
+    except (_pint().errors.PintError, AttributeError, TypeError, SyntaxError, ValueError) as exc:
         raise ValueError(f"unit {unit!r} is not a unit this converter knows") from exc
 
 
@@ -156,7 +161,7 @@ def convert_value(
     amount = value * source
     try:
         converted = amount.to(target.units)
-    except pint.errors.DimensionalityError as exc:
+    except _pint().errors.DimensionalityError as exc:
         converted = _convert_molar(amount, target, measurement, (from_unit, to_unit), exc)
     return float(converted.magnitude / target.magnitude)
 
@@ -171,5 +176,5 @@ def _convert_molar(
     registry = _registry()
     try:
         return amount.to(target.units, "chemistry", mw=molar_mass * registry("g/mol"))
-    except pint.errors.DimensionalityError as again:
+    except _pint().errors.DimensionalityError as again:
         raise ValueError(f"cannot convert {units[0]!r} to {units[1]!r}{named}") from again

@@ -170,18 +170,16 @@ class ConditionCheck:
     absence from the profile is unknown rather than not met.
     """
 
-    __slots__ = ("absent", "another", "excluding", "family", "history", "terms", "unqualified")
+    __slots__ = ("absent", "another", "excluding", "family", "history", "terms")
 
     def __init__(self, rule: ConditionRule, open_world: bool = False) -> None:
         # a term without words matches nothing (`conditions.term_matches`)
-        self.terms = tuple(_Term.of(term) for term in rule.any_of if term_tokens(term))
-        self.unqualified = tuple(
-            (term.text, base)
-            for term in self.terms
-            if (base := without_qualifiers(term.tokens)) and base != term.tokens
-        )
+        usable = [term for term in rule.any_of if term_tokens(term)]
+        # "personal or family history of breast cancer": the patient's own condition meets
+        # the own terms, a relative's the family-history terms
+        self.terms = _Terms.of([term for term in usable if not names_family_history(term)])
+        self.family = _Terms.of([term for term in usable if names_family_history(term)])
         self.excluding = tuple(_Term.of(term) for term in rule.excluding if term_tokens(term))
-        self.family = any(names_family_history(term) for term in rule.any_of)
         self.history = rule.history
         self.another = rule.another
         listing = _listing(rule.any_of)
@@ -195,9 +193,8 @@ class ConditionCheck:
         past_only: str | None = None
         partly: Answer | None = None
         for condition in facts.conditions:
-            if condition.family != self.family:
-                continue
-            found = self._named(condition)
+            terms = self.family if condition.family else self.terms
+            found = self._named(condition, terms) if terms.all else None
             if found is None:
                 continue
             term, exact = found
@@ -227,29 +224,47 @@ class ConditionCheck:
             return "not_met", f"only past (inactive) condition '{past_only}'"
         return self.absent
 
-    def _named(self, condition: Condition) -> tuple[str, bool] | None:
+    def _named(self, condition: Condition, terms: _Terms) -> tuple[str, bool] | None:
         """The term the condition names, and whether fully (False: broader, or not as qualified)."""
         if any(term.tokens <= words for words in condition.expanded for term in self.excluding):
             return None
         for words in condition.expanded:
-            named = next((term.text for term in self.terms if term.tokens <= words), None)
+            named = next((term.text for term in terms.all if term.tokens <= words), None)
             if named is not None:
                 return named, True
         for words in condition.expanded:
-            qualified = next((text for text, base in self.unqualified if base <= words), None)
+            qualified = next((text for text, base in terms.unqualified if base <= words), None)
             if qualified is not None:
                 return qualified, False
         recorded = condition.concepts
         if any(relation(term.concepts, recorded) == "same_or_narrower" for term in self.excluding):
             return None
         partly: str | None = None
-        for term in self.terms:
+        for term in terms.all:
             related = relation(term.concepts, recorded)
             if related == "same_or_narrower" and term.complete:
                 return term.text, True
             if related != "unrelated":
                 partly = partly or term.text
         return None if partly is None else (partly, False)
+
+
+@dataclass(frozen=True, slots=True)
+class _Terms:
+    """A rule's terms, and each qualified one's words without its qualifiers."""
+
+    all: tuple[_Term, ...]
+    unqualified: tuple[tuple[str, frozenset[str]], ...]
+
+    @classmethod
+    def of(cls, texts: list[str]) -> _Terms:
+        terms = tuple(_Term.of(text) for text in texts)
+        unqualified = tuple(
+            (term.text, base)
+            for term in terms
+            if (base := without_qualifiers(term.tokens)) and base != term.tokens
+        )
+        return cls(terms, unqualified)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from spacy.tokens import Doc, Span
 
 from knowledge import drugs as drug_knowledge
 from knowledge import measurements
+from knowledge.drug_dictionary import find_drug_names
 from nlp_models.context import ENTITY_KEY
 from nlp_models.doc_text import source_text
 from nlp_models.temporal import find_temporal
@@ -50,7 +51,7 @@ _NOT_DRUGS = frozenset(
 # the NER's condition and drug spans give way to a dictionary span of another clinical type
 _NER_YIELDS = frozenset({"condition", "drug"})
 _DICTIONARY_TYPES = frozenset({"condition", "drug", "measurement", "procedure", "device"})
-# drugs are left out: Chia seldom annotates a drug's abbreviation (held-out F1 fell)
+# drugs are left out: Chia seldom annotates a drug's abbreviation (F1 fell)
 _ABBREVIATED_TYPES = frozenset({"condition", "measurement", "procedure"})
 _ABBREVIATION = re.compile(r"[A-Za-z][A-Za-z0-9\-]{1,9}")
 _TREATMENT_WORD = re.compile(r"therap|treatment|chemotherapy|anticoagulation")
@@ -102,12 +103,10 @@ class RuleEntities:
     def _drug_spans(
         self, doc: Doc, normalized: dict[tuple[int, int, str], str], known: list[Span]
     ) -> list[Span]:
-        from drug_named_entity_recognition import find_drugs  # slow import, once
-
         spans = []
         strings = doc.vocab.strings
         tokens = [strings[orth] for orth in doc.to_array("ORTH").tolist()]  # no Token objects
-        for entry, start, end in find_drugs(tokens, is_ignore_case=True):
+        for entry, start, end in find_drug_names(tokens):
             span = Span(doc, start, end, label="drug")
             if span.text.lower() in _NOT_DRUGS or len(span.text) < 3:
                 continue
@@ -116,7 +115,7 @@ class RuleEntities:
             spans.append(span)
             if drug_knowledge.is_class_entry(entry):
                 continue  # a class we have no member list for: a drug mention, not a drug name
-            name = drug_knowledge.normalize_drug(span.text) or str(entry.get("name", "")).lower()
+            name = drug_knowledge.normalize_drug(span.text) or entry.name.lower()
             if name:
                 normalized[(span.start_char, span.end_char, "drug")] = name
         return spans
@@ -155,7 +154,7 @@ _EDGE_WORDS = frozenset(
 _BARE_QUALIFIERS = frozenset(
     {"low", "high", "normal", "abnormal", "elevated", "decreased", "increased", "reduced",
      "positive", "negative", "mild", "moderate", "severe", "acute", "chronic", "active",
-     "stable", "known", "other"}
+     "stable", "known", "other", "better", "worse"}
 )  # fmt: skip
 
 
@@ -174,7 +173,12 @@ def _trimmed(span: Span) -> Span | None:
 
 
 def merge_entities(doc: Doc) -> Doc:
+    table: dict[tuple[int, int, str], str] = doc.user_data.get(NORMALIZED_KEY, {})
     rules = list(doc.spans.get(RULES_KEY, []))
+    # "antineoplastic therapy" names a class as a whole: the dictionary's drug
+    # "antineoplastic" inside it is no drug of its own
+    classes = [s for s in rules if _names_class(s, table)]
+    rules = [s for s in rules if s.label_ != "drug" or not any(_contains(c, s) for c in classes)]
     drugs = [span for span in rules if span.label_ == "drug"]
     labs = [span for span in rules if span.label_ == "measurement"]
     # "sodium" in "sodium valproate" is a salt, not the sodium lab value; "alanine
@@ -188,8 +192,8 @@ def merge_entities(doc: Doc) -> Doc:
             and not any(_overlap(s, d) and s.label_ != "measurement" for d in drugs)
         )
         or (s.label_ == "measurement" and not any(_contains(d, s) for d in drugs))
+        or s in classes
     ]
-    table: dict[tuple[int, int, str], str] = doc.user_data.get(NORMALIZED_KEY, {})
     merged = _longest_per_type(rules, table)
     for found in doc.ents:
         span = _trimmed(found)
@@ -240,6 +244,10 @@ def _abbreviations(doc: Doc, spans: list[Span]) -> list[Span]:
             continue
         found.append(Span(doc, abbreviation.i, abbreviation.i + 1, label=span.label_))
     return found
+
+
+def _names_class(span: Span, table: dict[tuple[int, int, str], str]) -> bool:
+    return table.get((span.start_char, span.end_char, span.label_), "").startswith("class:")
 
 
 def _contains(outer: Span, inner: Span) -> bool:

@@ -28,13 +28,13 @@ _WARM_UP_TEXT = "No history of aspirin use >= 10 mg/day within 6 months; HbA1c <
 
 
 def build_pipeline(*, use_ner: bool = True) -> Language:
-    nlp = spacy.blank("en")
-    nlp.tokenizer = TextKeepingTokenizer(nlp.tokenizer)
-    if use_ner and (TRAINED_NER / "config.cfg").exists():
-        trained = spacy.load(TRAINED_NER)
-        nlp.add_pipe("ner", source=trained)
-    elif use_ner:
+    trained = use_ner and (TRAINED_NER / "config.cfg").exists()
+    if use_ner and not trained:
         LOG.warning("no trained NER at %s: entities come from rules only", TRAINED_NER)
+    # the trained pipeline is blank English plus its NER: loaded as the pipeline itself,
+    # not copied into a second blank one (building a tokenizer costs a few tenths of a second)
+    nlp = spacy.load(TRAINED_NER) if trained else spacy.blank("en")
+    nlp.tokenizer = TextKeepingTokenizer(nlp.tokenizer)
     nlp.add_pipe("trialmatch_rule_entities")
     nlp.add_pipe("trialmatch_merge_entities")
     nlp.add_pipe("trialmatch_context")

@@ -230,6 +230,8 @@ _SUBGROUP_REQUIREMENT = re.compile(
     rf"^\W*(?:(?:if|when|whenever|in\s+case\s+of|for\s+(?:those|patients|participants|"
     rf"subjects)\s+(?:with|who))\b[^.;:]{{1,100}}?,"
     rf"|(?:(?:male|female)s?|men|women|(?:male|female)\s+(?:patients?|subjects?|participants?)"
+    # "Controls should have no signs of Sjogren's syndrome": the study's other arm
+    rf"|(?:(?:healthy|normal)\s+)?(?:controls?|control\s+(?:subjects?|participants?|group))"
     rf"|(?:(?:patients?|subjects?|participants?|individuals?|those|women|men)\s+"
     rf"(?:with|who|whose|on|receiving|taking)\b[^.;:]{{1,100}}?))\s+{_MODAL}\b)",
     re.IGNORECASE,

@@ -159,6 +159,13 @@ _TREATMENT_BEFORE = re.compile(
 )
 
 
+# "astigmatism less than 0.75 D", "myopia between 1 and 4": a degree of the condition, which
+# a patient without the condition meets too
+_MEASURED_AFTER = re.compile(
+    r"\s*(?:(?:less|more|greater|lower|higher|fewer)\s+than|[<>≤≥]|between\s+\d)", re.IGNORECASE
+)
+
+
 def _condition_terms(text: str, entities: tuple[Entity, ...]) -> list[str]:
     enumeration = _ENUMERATION.search(text)
     if enumeration:
@@ -170,6 +177,8 @@ def _condition_terms(text: str, entities: tuple[Entity, ...]) -> list[str]:
         for e in entities
         if e.type == "condition"
         and not e.exception
+        and not e.family  # a relative's condition ("family history of aneurysm")
+        and not _MEASURED_AFTER.match(text, e.end)
         and not _TREATMENT_AFTER.match(text, e.end)
         and not _TREATMENT_BEFORE.search(text[max(0, e.start - 40) : e.start])
         and not _parenthetical(text, e)
@@ -191,6 +200,8 @@ def _condition_terms(text: str, entities: tuple[Entity, ...]) -> list[str]:
         return _with_shared_heads(text, _shared_degree(text, known, named))
     if any(e.type == "condition" and _TREATMENT_AFTER.match(text, e.end) for e in entities):
         return []  # only treatments of conditions are named: no condition to look for
+    if any(e.type == "condition" and _MEASURED_AFTER.match(text, e.end) for e in entities):
+        return []  # only degrees of conditions are named: none is required or excluded as such
     head = _head_phrase(text)
     return [head] if head else []
 
@@ -302,8 +313,14 @@ def _with_shared_heads(text: str, names: list[str]) -> list[str]:
         shared += [canonical_condition(f"hepatitis {letter.lower()}") for letter in letters]
     if not shared:
         return names
-    kept = [name for name in names if not _LETTER_ONLY.match(name)]
+    kept = [name for name in names if not _LETTER_ONLY.match(name) and not _letter_list(name)]
     return list(dict.fromkeys([*shared, *kept]))
+
+
+def _letter_list(name: str) -> bool:
+    """'hepatitis b or c infection' as one name: its letters are named one by one instead."""
+    match = _HEPATITIS_LETTERS.search(name)
+    return match is not None and bool(match.group(2))
 
 
 def _shared_degree(text: str, entities: list[Entity], names: list[str]) -> list[str]:
@@ -327,11 +344,10 @@ def condition_rule(text: str, entities: tuple[Entity, ...]) -> ConditionRule | N
         return special
     if not any(e.type == "condition" for e in entities):
         return None
-    terms = list(dict.fromkeys(_condition_terms(text, entities)))
+    conditions = [e for e in entities if e.type == "condition" and not e.exception]
+    terms = _of_whom(text, conditions, list(dict.fromkeys(_condition_terms(text, entities))))
     if not terms:
         return None
-    conditions = [e for e in entities if e.type == "condition" and not e.exception]
-    terms = _of_whom(text, conditions, terms)
     window = next((m.days for m in find_temporal(text) if m.kind == "window"), None)
     return ConditionRule(
         any_of=tuple(terms),
@@ -350,11 +366,22 @@ _OWN_TOO = re.compile(r"\b(?:personal|own)\s+(?:and|or|and/or)\s+family\b", re.I
 
 
 def _of_whom(text: str, conditions: list[Entity], terms: list[str]) -> list[str]:
-    first = min((entity.start for entity in conditions if entity.end > entity.start), default=0)
-    if not _FAMILY_BEFORE.search(text[:first] if first else text):
-        return terms
-    family = [f"family history of {term}" for term in terms]
-    return [*terms, *family] if _OWN_TOO.search(text) else family
+    """The patient's own terms, then those of relatives as "family history of …" terms."""
+    relatives = [
+        canonical_condition(e.normalized or e.text)
+        for e in conditions
+        if e.family and e.text.strip() and len(e.text.split()) <= _MAX_TERM_WORDS
+    ]
+    if relatives and not any(not e.family for e in conditions):
+        terms = []  # the head phrase taken for want of an own condition is the relatives'
+    else:
+        first = min((e.start for e in conditions if e.end > e.start and not e.family), default=0)
+        if _FAMILY_BEFORE.search(text[:first] if first else text):
+            relatives, terms = [*relatives, *terms], []
+    if _OWN_TOO.search(text):
+        terms = [*terms, *relatives]
+    family = [f"family history of {term}" for term in dict.fromkeys(relatives)]
+    return list(dict.fromkeys([*terms, *family]))
 
 
 # "another primary cancer", "other known causes of vertigo", "additional malignancy"; not

@@ -28,7 +28,7 @@ _EQUIVALENT = re.compile(
 _EVER = re.compile(r"\b(?:history\s+of|ever\s+(?:used|taken|received|treated)|lifetime)\b", re.I)
 _PAST = re.compile(
     r"\b(?:previous(?:ly)?|prior(?!\s+to)|past|former(?:ly)?|discontinued|stopped|received|"
-    r"pre-?treated|treated\s+with)\b",
+    r"pre-?treated|treated\s+with|courses?\s+of)\b",
     re.IGNORECASE,
 )
 _CURRENT = re.compile(

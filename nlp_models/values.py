@@ -65,7 +65,8 @@ _STRICT_WORDS = ("more than", "greater than", "over", "above", "older than", "hi
 
 def _quantity(number_group: str, unit_group: str) -> str:
     return (
-        rf"(?<![\w.,])(?P<{number_group}>{NUMBER}|{NUMBER_WORD}\b)"
+        # a number joined to a word by a hyphen is part of a name ("COVID-19", "IL-6")
+        rf"(?<![\w.,])(?<![A-Za-z]-)(?P<{number_group}>{NUMBER}|{NUMBER_WORD}\b)"
         rf"(?:\s*(?P<{unit_group}>{UNIT})(?![A-Za-z]))?"
     )
 

@@ -67,6 +67,10 @@ def test_a_relatives_disease_is_never_the_patients_own() -> None:
     assert _status(own, ["family history of hip fracture"]) == "not_met"
     assert _status(family, ["hip fracture"]) == "not_met"
     assert _status(family, ["family history of hip fracture"]) == "met"
+    both = ConditionRule(("breast cancer", "family history of breast cancer"))
+    assert _status(both, ["breast cancer"]) == "met"
+    assert _status(both, ["family history of breast cancer"]) == "met"
+    assert _status(both, ["family history of gout"]) == "not_met"
 
 
 def test_a_suspected_diagnosis_is_a_question() -> None:

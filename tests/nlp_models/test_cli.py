@@ -38,6 +38,7 @@ def test_parse_text_many_files_keep_order_and_exact_offsets(  # type: ignore[no-
     for line in lines:
         with open(line["source"], encoding="utf-8", newline="") as handle:
             text = handle.read()
+        assert line["criteria"]
         for criterion in line["criteria"]:
             assert text[criterion["start"] : criterion["end"]] == criterion["text"]
     assert lines[1]["criteria"][0]["rule"]["min"] == 18
@@ -58,3 +59,39 @@ def test_help_has_examples() -> None:
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0
         assert "Example: trialmatch" in result.stdout
+
+
+def _fixture_texts() -> list[str]:
+    texts = []
+    for path in sorted(
+        (Path(__file__).resolve().parent.parent / "fixtures" / "ctgov").glob("*.json")
+    ):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for study in data if isinstance(data, list) else data.get("studies", [data]):
+            module = study.get("protocolSection", {}).get("eligibilityModule", {})
+            if module.get("eligibilityCriteria"):
+                texts.append(module["eligibilityCriteria"])
+    return texts
+
+
+def test_parse_text_with_workers_writes_what_one_process_writes(  # type: ignore[no-untyped-def]
+    pipeline, tmp_path: Path
+) -> None:
+    real = _fixture_texts()
+    assert len(real) >= 5
+    paths = []
+    for number in range(90):  # enough for the worker processes to be used
+        path = tmp_path / f"{number:03d}.txt"
+        text = real[number % len(real)] + f"\n* Age {18 + number % 50} years or older\n"
+        path.write_text(text, encoding="utf-8", newline="")
+        paths.append(str(path))
+    (tmp_path / "045.txt").write_bytes(b"\xff\xfe not utf-8 \x00" * 20)  # one bad input, mid-way
+    one = runner.invoke(app, ["parse-text", "--workers", "1", *paths])
+    two = runner.invoke(app, ["parse-text", "--workers", "2", *paths])
+    assert one.exit_code == two.exit_code == 1  # the bad input is reported, the rest parsed
+    assert two.stdout == one.stdout
+    lines = [json.loads(line) for line in two.stdout.splitlines()]
+    assert [line["source"] for line in lines] == paths
+    assert "not UTF-8" in lines[45]["error"]
+    assert all(line["criteria"] for number, line in enumerate(lines) if number != 45)
+    assert lines[7]["criteria"] != lines[8]["criteria"]

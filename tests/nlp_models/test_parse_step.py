@@ -113,3 +113,21 @@ def test_only_a_studys_chosen_english_registration_is_parsed(pipeline, tmp_path:
     assert "adultos igual o mayores de 18" in spanish.text  # kept whole for a person to read
     assert len(load_criteria(database, "NCT05957978")) > 1
     database.close()
+
+
+def test_parser_version_covers_every_file_that_shapes_a_parse() -> None:
+    # what the pipeline and the knowledge it reads load: lexicons, rule data, the trained
+    # model's files (some without a suffix), the drug dictionary; notes need not count
+    from nlp_models import version
+
+    root = Path(version.__file__).resolve().parent.parent
+    folders = [root / "nlp_models", root / "knowledge"]
+    read = [
+        path
+        for folder in folders
+        for path in folder.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.name != "TRAINING.txt"
+    ]
+    assert any(path.parent.name == "ner" for path in read)  # the model's files are there
+    uncovered = [p for p in read if p.suffix not in version._SUFFIXES and p.suffix != ""]
+    assert uncovered == []

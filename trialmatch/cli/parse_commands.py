@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -41,16 +41,44 @@ def _read_input(path: Path | None) -> tuple[str, str]:
         raise CriteriaParseError(f"{name} is not UTF-8 text ({exc.reason})") from exc
 
 
-def _parsed_line(path: Path | None) -> tuple[dict[str, Any], bool]:
-    from nlp_models.parser import parse_eligibility
+# texts parsed per pool call: output flows while later files are read, and
+# memory stays bounded however many files are named
+_BATCH_TEXTS = 2_000
 
-    name = STDIN_NAME if path is None else str(path)
+
+def _read_or_error(path: Path | None) -> tuple[str, str | CriteriaParseError]:
     try:
-        name, text = _read_input(path)
-        criteria = parse_eligibility(text)
+        return _read_input(path)
     except CriteriaParseError as exc:
-        return {"source": name, "criteria": [], "error": str(exc)}, False
-    return {"source": name, "criteria": [c.to_dict() for c in criteria]}, True
+        return (STDIN_NAME if path is None else str(path)), exc
+
+
+def _json_line(name: str, outcome: str | CriteriaParseError) -> tuple[str, bool]:
+    """The input's line: its source and its criteria (a JSON array made by the parser)."""
+    if isinstance(outcome, CriteriaParseError):
+        document = {"source": name, "criteria": [], "error": str(outcome)}
+        return json.dumps(document, ensure_ascii=False), False
+    # what json.dumps({"source": name, "criteria": criteria}) writes, the criteria
+    # already encoded where they were parsed
+    return f'{{"source": {json.dumps(name, ensure_ascii=False)}, "criteria": {outcome}}}', True
+
+
+def _parsed_lines(paths: list[Path | None], workers: int) -> Iterator[tuple[str, bool]]:
+    """One JSON line (and whether it parsed) per input, in input order.
+
+    Many inputs are parsed by `workers` processes; the result is the same as
+    parsing them one by one here (``nlp_models.batch``).
+    """
+    from nlp_models.batch import ParserPool
+
+    with ParserPool(workers) as pool:
+        for start in range(0, len(paths), _BATCH_TEXTS):
+            read = [_read_or_error(path) for path in paths[start : start + _BATCH_TEXTS]]
+            texts = [text for _, text in read if isinstance(text, str)]
+            parsed = iter(pool.parse_json(texts))
+            for name, text in read:
+                outcome = text if isinstance(text, CriteriaParseError) else next(parsed)
+                yield _json_line(name, outcome)
 
 
 @app.command("parse-text")
@@ -64,21 +92,39 @@ def parse_text(
             show_default=False,
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Parser processes for many files (default: one per CPU). "
+            "The output is the same whatever the number.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Parse eligibility texts into criteria: one JSON object per input, one per line.
 
-    Offsets are character offsets into each text exactly as given.
+    Offsets are character offsets into each text exactly as given. Given many
+    files, it parses them on every CPU; the lines keep the order of the files.
 
     Example: trialmatch parse-text criteria.txt other.txt > criteria.jsonl
     """
+    from nlp_models.batch import default_workers
+
     with reporting_errors():
-        all_ok = True
         inputs: list[Path | None] = list(files) if files else [None]
+        paths: list[Path | None] = []
         for path in inputs:
-            if path is not None and str(path) != STDIN_NAME and not path.is_file():
+            if path is None or str(path) == STDIN_NAME:
+                paths.append(None)
+            elif not path.is_file():
                 raise typer.BadParameter(f"no file {str(path)!r}", param_hint="FILES")
-            line, ok = _parsed_line(None if path is None or str(path) == STDIN_NAME else path)
-            typer.echo(json.dumps(line, ensure_ascii=False))
+            else:
+                paths.append(path)
+        all_ok = True
+        for line, ok in _parsed_lines(paths, default_workers() if workers is None else workers):
+            typer.echo(line)
             all_ok = all_ok and ok
         if not all_ok:
             raise typer.Exit(code=1)
