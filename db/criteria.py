@@ -127,12 +127,12 @@ def load_criteria(database: sqlite_utils.Database, trial_id: str) -> list[Criter
     return criteria_from_row(rows[0])
 
 
-def criteria_from_row(row: dict[str, object]) -> list[Criterion]:
+def criteria_from_row(row: dict[str, object], *, entities: bool = True) -> list[Criterion]:
     try:
         document = canonical.loads(str(row["document"]))
     except json.JSONDecodeError as exc:
         raise UnknownRecordVersion(f"criteria document is not JSON: {exc}") from exc
-    return criteria_from_document(document)
+    return criteria_from_document(document, entities=entities)
 
 
 @dataclass(frozen=True)
@@ -147,8 +147,8 @@ class StoredCriteria:
         # the stored text is canonical JSON: hashed as is, not rebuilt from records
         return stored_criteria_version(self.parser_version, self.document)
 
-    def criteria(self) -> list[Criterion]:
-        return criteria_from_row({"document": self.document})
+    def criteria(self, *, entities: bool = True) -> list[Criterion]:
+        return criteria_from_row({"document": self.document}, entities=entities)
 
 
 def stored_criteria_by_trial(

@@ -349,8 +349,12 @@ def _study_record(
         trial.overall_status,
     )
     site_list = [
-        Site(**{name: site.get(name) for name in Site.__dataclass_fields__}) for site in site_rows
-    ]
+        Site(
+            site["facility"], site["city"], site["state"], site["zip"], site["country"],
+            site["status"], site["latitude"], site["longitude"],
+        )
+        for site in site_rows
+    ]  # fmt: skip
     return dataclasses.replace(
         trial,
         overall_status=status_word,

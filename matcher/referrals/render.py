@@ -8,11 +8,12 @@ they are the only parts that can change while the evaluation stays the same.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 
 import orjson
 
-from trialmatch.core.match import MatchResult
+from trialmatch.core.match import CriterionResult, MatchResult
 
 SCORE_MARK = b"<!--score-->"
 NEW_MARK = b"<!--new-->"
@@ -22,25 +23,17 @@ _NEW_BADGE = b'<span class="new">NEW</span>'
 def entry_body(result: MatchResult) -> bytes:
     """The JSON entry of `docs/DESIGN.md` without its score and "new", and without its
     opening brace (`compose_entry` adds them)."""
-    entry = {
-        "patient_id": result.patient_id,
-        "trial_id": result.trial_id,
-        "verdict": result.verdict,
-        "distance_km": result.distance_km,
-        "site": result.site,
-        "criteria": [
-            {
-                "id": item.id,
-                "kind": item.kind,
-                "text": item.text,
-                "status": item.status,
-                "evidence": item.evidence,
-                **({"group": item.group} if item.group else {}),
-            }
-            for item in result.criteria
-        ],
-    }
-    return orjson.dumps(entry)[1:]
+    head = orjson.dumps(
+        {
+            "patient_id": result.patient_id,
+            "trial_id": result.trial_id,
+            "verdict": result.verdict,
+            "distance_km": result.distance_km,
+            "site": result.site,
+        }
+    )
+    criteria = b",".join(_pieces(item).json for item in result.criteria)
+    return head[1:-1] + b',"criteria":[' + criteria + b"]}"
 
 
 def compose_entry(body: bytes, score: float, new: bool) -> bytes:
@@ -53,15 +46,9 @@ def checklist_text(result: MatchResult) -> str:
 
 def html_fragment(result: MatchResult, title: str) -> bytes:
     """The pair's section of a site page, with marks where the score and "new" go."""
-    rows = "".join(
-        f'<tr class="{"child" if item.group else ""}"><td class="status {item.status}">'
-        f"{item.status.replace('_', ' ')}</td><td>{item.kind}: {escape(item.text)}</td>"
-        f"<td>{escape(item.evidence)}</td></tr>"
-        for item in result.criteria
-    )
-    questions = "".join(
-        f"<li>{escape(item.question or item.text)}</li>" for item in result.checklist
-    )
+    pieces = [_pieces(item) for item in result.criteria]
+    rows = "".join(piece.row for piece in pieces)
+    questions = "".join(piece.question for piece in pieces)
     checklist = (
         f'<p><strong>To ask or check with the patient:</strong></p><ul class="checklist">'
         f"{questions}</ul>"
@@ -78,6 +65,47 @@ def html_fragment(result: MatchResult, title: str) -> bytes:
         f"</header><table><thead><tr><th>Status</th><th>Criterion</th><th>Evidence</th>"
         f"</tr></thead><tbody>{rows}</tbody></table>{checklist}</section>\n"
     ).encode()
+
+
+@dataclass(frozen=True, slots=True)
+class _Pieces:
+    json: bytes
+    row: str
+    question: str  # its checklist line, "" when it is none
+
+
+# the same criterion with the same answer recurs across the patients of a trial
+_PIECES: dict[CriterionResult, _Pieces] = {}
+_PIECES_KEPT = 200_000
+
+
+def _pieces(item: CriterionResult) -> _Pieces:
+    found = _PIECES.get(item)
+    if found is None:
+        found = _render(item)
+        if len(_PIECES) >= _PIECES_KEPT:
+            _PIECES.clear()
+        _PIECES[item] = found
+    return found
+
+
+def _render(item: CriterionResult) -> _Pieces:
+    document = {
+        "id": item.id,
+        "kind": item.kind,
+        "text": item.text,
+        "status": item.status,
+        "evidence": item.evidence,
+        **({"group": item.group} if item.group else {}),
+    }
+    row = (
+        f'<tr class="{"child" if item.group else ""}"><td class="status {item.status}">'
+        f"{item.status.replace('_', ' ')}</td><td>{item.kind}: {escape(item.text)}</td>"
+        f"<td>{escape(item.evidence)}</td></tr>"
+    )
+    asked = item.status in ("unknown", "not_evaluable") and item.category != "group"
+    question = f"<li>{escape(item.question or item.text)}</li>" if asked else ""
+    return _Pieces(orjson.dumps(document), row, question)
 
 
 def compose_fragment(fragment: bytes, score: float, new: bool) -> bytes:

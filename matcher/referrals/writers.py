@@ -81,6 +81,15 @@ class _SitePairs(Generic[PairT]):
     others: list[PairT] = field(default_factory=list)
     listed: int = 0
     eligible: int = 0
+    new_count: int = 0
+
+    def keep(self, pair: PairT, new: bool) -> None:
+        """Hold a pair only while it may still be on the page: at most `PAGE_CAP` of each
+        kind, as the list comes in order (memory stays flat in the number of pairs)."""
+        self.new_count += new
+        kept = self.new if new else self.others
+        if len(kept) < PAGE_CAP:
+            kept.append(pair)
 
     def chosen(self) -> list[PairT]:
         return (self.new + self.others)[:PAGE_CAP]
@@ -144,8 +153,7 @@ class ReferralWriter(Generic[PairT]):
             site = self._sites[pair.site] = _SitePairs(pair.site or UNKNOWN_SITE)
         site.listed += 1
         site.eligible += pair.verdict == "eligible"
-        if len(site.new) + len(site.others) < PAGE_CAP or pair.new:
-            (site.new if pair.new else site.others).append(pair)
+        site.keep(pair, pair.new)
         trial = self._trials.setdefault(pair.trial_id, [0, 0])
         trial[0] += 1
         trial[1] += pair.new
@@ -180,7 +188,7 @@ class ReferralWriter(Generic[PairT]):
                     "name": site.name,
                     "page": page,
                     "listed": site.listed,
-                    "new": len(site.new),
+                    "new": site.new_count,
                     "eligible": site.eligible,
                     "possible": site.listed - site.eligible,
                 }
@@ -222,7 +230,7 @@ def _write_site_page(
         site=site.name,
         generated=writer.generated,
         listed=site.listed,
-        new=len(site.new),
+        new=site.new_count,
         shown=len(chosen),
         left_out=site.listed - len(chosen),
     )

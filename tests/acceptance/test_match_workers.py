@@ -12,10 +12,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 import matcher.referrals.writers
 import trialmatch.steps.match_step
 from db.connection import open_database
+from trialmatch.cli import app
 from trialmatch.core.errors import TrialmatchError
 from trialmatch.core.settings import Settings
 from trialmatch.demo import run_demo
@@ -143,3 +145,13 @@ def test_a_failing_worker_fails_the_run_and_keeps_the_lists(
         ).fetchone() == ("failed",)
     assert not list(path.parent.glob(".match-run-*"))  # the scratch shards are gone
     shutil.rmtree(out)
+
+
+def test_the_command_takes_the_number_of_workers(demo_database: Path, tmp_path: Path) -> None:
+    path = _fresh(demo_database, tmp_path)
+    command = ["match", "--db", str(path), "--out", str(tmp_path / "out"), "--json"]
+    result = CliRunner().invoke(app, [*command, "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["counts"]["workers"] == 2
+    refused = CliRunner().invoke(app, [*command, "--workers", "0"])
+    assert refused.exit_code == 2 and "--workers" in refused.output

@@ -83,6 +83,14 @@ def match(
         Path | None,
         typer.Option("--out", help="Folder for the referral lists (default: setting `out_dir`)."),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Worker processes (default: one per CPU, up to 8, one per 200 patients at least).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Match patients against recruiting trials and write the referral lists.
@@ -97,7 +105,7 @@ def match(
 
     with reporting_errors():
         settings = settings_for(db=db, out_dir=out)
-        report = run_match_step(settings.db, settings.out_dir)
+        report = run_match_step(settings.db, settings.out_dir, workers=workers)
         if as_json:
             stdout().print_json(json.dumps({"counts": report.counts, "errors": report.errors}))
             return

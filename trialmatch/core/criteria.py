@@ -158,7 +158,8 @@ class Criterion:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Criterion:
+    def from_dict(cls, data: Mapping[str, Any], *, entities: bool = True) -> Criterion:
+        """*entities* False leaves them out: the matcher reads only the rules."""
         rule = data.get("rule")
         return cls(
             id=str(data["id"]),
@@ -168,7 +169,9 @@ class Criterion:
             end=int(data["end"]),
             category=data["category"],
             group=data.get("group"),
-            entities=tuple(Entity.from_dict(item) for item in data.get("entities", ())),
+            entities=tuple(Entity.from_dict(item) for item in data.get("entities", ()))
+            if entities
+            else (),
             rule=None if rule is None else rule_from_dict(rule),
             reason=data.get("reason"),
         )
@@ -183,12 +186,16 @@ def criteria_to_document(criteria: Sequence[Criterion], parser_version: str) -> 
     }
 
 
-def criteria_from_document(document: Mapping[str, Any]) -> list[Criterion]:
+def criteria_from_document(
+    document: Mapping[str, Any], *, entities: bool = True
+) -> list[Criterion]:
     version = document.get("version")
     if version != CRITERIA_FORMAT_VERSION:
         raise UnknownRecordVersion(f"criteria document version {version!r} is not readable")
     try:
-        return [Criterion.from_dict(item) for item in document.get("criteria", [])]
+        return [
+            Criterion.from_dict(item, entities=entities) for item in document.get("criteria", [])
+        ]
     except (KeyError, TypeError, ValueError) as exc:
         raise UnknownRecordVersion(f"criteria document unreadable: {exc}") from exc
 

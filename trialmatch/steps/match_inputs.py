@@ -136,7 +136,7 @@ def _read_stored(
     if stored is None:
         return None, _criteria_version(None)
     try:
-        return stored.criteria(), stored.version
+        return stored.criteria(entities=False), stored.version  # the matcher reads rules
     except TrialmatchError as exc:
         LOG.info("stored criteria of %s unreadable: %s", trial_id, exc.__class__.__name__)
         return None, _criteria_version(None)
