@@ -16,6 +16,7 @@ nothing holds them all, only the pairs of one patient and the list order.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -108,8 +109,15 @@ def _evaluate(
         context.Process(target=_work, args=(inputs, db_path, share, folder), daemon=True)
         for share, folder in zip(shares, folders, strict=True)
     ]
-    for process in processes:
-        process.start()
+    # the collector would write to every inherited object's header and so copy the pages
+    # the workers share; frozen, the loaded inputs stay shared
+    gc.collect()
+    gc.freeze()
+    try:
+        for process in processes:
+            process.start()
+    finally:
+        gc.unfreeze()
     for process in processes:
         process.join()
     failed = [number for number, process in enumerate(processes) if process.exitcode != 0]
