@@ -402,15 +402,15 @@ def build(path: Path, patients: int, trials: int, seed: int = 12) -> dict[str, o
             " VALUES (?, ?, ?, 'succeeded', '{}', '2026-12-01')",
             [(1, now, now), (2, now, now)],
         )
-    listed_rows = [row for row in match_rows if row[6]]
+    listed_rows = [row for row in match_rows if row[9]]  # the listed column
     decided = rng.sample(listed_rows, min(5000, len(listed_rows)))
     with connection:
         for index, row in enumerate(decided):
             state = ("referred", "contacted", "rejected")[index % 3]
-            patient_hash = row[11] if index % 10 else "an older profile"
+            patient_hash = row[14] if index % 10 else "an older profile"
             connection.execute(
                 "INSERT INTO decisions VALUES (?, ?, ?, '', 'ada', ?, ?, ?)",
-                [row[0], row[1], state, now, row[9], patient_hash],
+                [row[0], row[1], state, now, row[12], patient_hash],
             )
             connection.execute(
                 "INSERT INTO audit_log (patient_id, trial_id, user_name, at, action, before,"
@@ -419,7 +419,7 @@ def build(path: Path, patients: int, trials: int, seed: int = 12) -> dict[str, o
             )
     site_counts: dict[str, int] = {}
     for row in listed_rows:
-        site = json.loads(row[5])["site"]
+        site = row[5]
         site_counts[site] = site_counts.get(site, 0) + 1
     busiest = max(site_counts, key=lambda site: site_counts[site])
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -430,7 +430,7 @@ def build(path: Path, patients: int, trials: int, seed: int = 12) -> dict[str, o
         add_user(database, "ada", password, admin=True, now=now)
         add_user(database, "cora", password, sites=(busiest,), now=now)
     sample = listed_rows[len(listed_rows) // 2]
-    at_site = next(row for row in listed_rows if json.loads(row[5])["site"] == busiest)
+    at_site = next(row for row in listed_rows if row[5] == busiest)
     return {
         "pairs": len(match_rows),
         "listed": len(listed_rows),

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -74,22 +73,6 @@ class StoredPair:
     verdict: str
     score: float
     first_listed_run: int | None
-
-
-@dataclass(frozen=True)
-class StoredMatch:
-    """A stored pair as the lists and pages read it."""
-
-    patient_id: str
-    trial_id: str
-    verdict: str
-    score: float
-    distance_km: float | None
-    site: str | None
-    open_questions: int
-    statuses: str
-    failed: tuple[str, ...]
-    new: bool
 
 
 def start_run(database: sqlite_utils.Database, today: dt.date) -> int:
@@ -165,44 +148,6 @@ def store_pair(database: sqlite_utils.Database, row: tuple[Any, ...]) -> None:
     marks = ", ".join("?" * len(MATCH_COLUMNS))
     with database.conn:
         database.execute(f"INSERT OR REPLACE INTO matches ({columns}) VALUES ({marks})", row)
-
-
-def listed_matches(database: sqlite_utils.Database, run_id: int) -> Iterator[StoredMatch]:
-    """Pairs in the referral lists, in list order; `new` when first listed in *run_id*."""
-    sql = (
-        "SELECT patient_id, trial_id, verdict, score, distance_km, site, open_questions,"
-        " statuses, failed, first_listed_run FROM matches WHERE listed = 1"
-        " ORDER BY verdict = 'possible', open_questions, distance_km IS NULL, distance_km,"
-        " score DESC, patient_id, trial_id"
-    )
-    for row in database.execute(sql):
-        yield _stored_match(row, run_id)
-
-
-def match_of(
-    database: sqlite_utils.Database, patient_id: str, trial_id: str, run_id: int | None = None
-) -> StoredMatch | None:
-    sql = (
-        "SELECT patient_id, trial_id, verdict, score, distance_km, site, open_questions,"
-        " statuses, failed, first_listed_run FROM matches WHERE patient_id = ? AND trial_id = ?"
-    )
-    row = database.execute(sql, [patient_id, trial_id]).fetchone()
-    return None if row is None else _stored_match(row, run_id)
-
-
-def _stored_match(row: tuple[Any, ...], run_id: int | None) -> StoredMatch:
-    return StoredMatch(
-        patient_id=row[0],
-        trial_id=row[1],
-        verdict=row[2],
-        score=float(row[3]),
-        distance_km=row[4],
-        site=row[5],
-        open_questions=int(row[6] or 0),
-        statuses=row[7] or "",
-        failed=tuple(row[8].split(",")) if row[8] else (),
-        new=run_id is not None and row[9] == run_id,
-    )
 
 
 def count_by_verdict(database: sqlite_utils.Database) -> dict[str, int]:

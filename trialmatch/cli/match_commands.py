@@ -88,7 +88,7 @@ def match(
         typer.Option(
             "--workers",
             min=1,
-            help="Worker processes (default: one per CPU, up to 8, one per 200 patients at least).",
+            help="Worker processes (default: one per CPU, at most 8 and one per 200 patients).",
         ),
     ] = None,
     as_json: JsonOption = False,
