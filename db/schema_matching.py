@@ -94,7 +94,7 @@ def _compact_matches(database: sqlite_utils.Database) -> None:
 def _drop_listed_index(database: sqlite_utils.Database) -> None:
     # nothing reads listed pairs in that order (the lists come from the run's shards),
     # and the planner took it over the review page's own indexes: a page filtered by
-    # "new" read every listed row (740 ms instead of 12 ms on bench/review.py)
+    # "new" read every listed row (bench/review.py: 570–740 ms, 100 ms without it)
     database.execute("DROP INDEX IF EXISTS idx_matches_listed_verdict_open_questions_distance_km")
 
 
