@@ -75,10 +75,14 @@ def run_match_step(
 def _fail(db_path: Path, run_id: int, report: StepReport, exc: Exception) -> None:
     with open_database(db_path) as database:
         match_store.finish_run(database, run_id, report.counts, "failed")
-    # not chained, and by kind and place only unless the message is our own (which never
-    # quotes a patient's data): another library's message may
-    reason = str(exc) if isinstance(exc, TrialmatchError) else kind_and_place(exc)
+    # not chained, and by kind and place only (a message may quote a patient's data), but
+    # for the workers' failures, which are kinds and places already
+    reason = str(exc) if isinstance(exc, WorkersFailed) else kind_and_place(exc)
     raise TrialmatchError(f"match run {run_id} failed: {reason}") from None
+
+
+class WorkersFailed(TrialmatchError):
+    """Worker processes failed; the message names each by number, kind and place."""
 
 
 def _workers(requested: int | None, profiles: Sequence[PatientProfile]) -> int:
@@ -123,7 +127,7 @@ def _evaluate(
     failed = [number for number, process in enumerate(processes) if process.exitcode != 0]
     if failed:
         problems = "; ".join(_worker_problem(folders[number]) for number in failed)
-        raise TrialmatchError(f"match worker(s) {failed} failed: {problems}")
+        raise WorkersFailed(f"match worker(s) {failed} failed: {problems}")
     return folders
 
 
