@@ -10,7 +10,6 @@ Dates are ``D/MM/YYYY``. ANZCTR has no online interface for machines.
 
 from __future__ import annotations
 
-import io
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import BinaryIO
@@ -25,6 +24,7 @@ from crawler.sources.fields import (
     parse_sex,
     secondary_ids,
 )
+from crawler.sources.reading import parse_with
 from crawler.sources.xml_records import all_texts, iter_records, path_text, root_name
 from trialmatch.core.errors import SourceParseError
 from trialmatch.core.registry_ids import registry_page
@@ -41,10 +41,7 @@ def recognises(head: bytes, name: str) -> bool:
 
 
 def parse(page: bytes, url: str) -> Iterator[Trial]:
-    for outcome in read_records(io.BytesIO(page), url):
-        if isinstance(outcome, SourceParseError):
-            raise outcome
-        yield outcome
+    return parse_with(read_records, page, url)
 
 
 def read_records(stream: BinaryIO, where: str) -> Iterator[Trial | SourceParseError]:

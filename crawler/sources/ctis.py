@@ -22,7 +22,6 @@ Eligibility is Part I's numbered principal inclusion and exclusion criteria
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from crawler.sources.fields import (
     secondary_ids,
     sex_of,
 )
+from crawler.sources.reading import parse_with
 from trialmatch.core import canonical
 from trialmatch.core.errors import SourceParseError
 from trialmatch.core.registry_ids import registry_page
@@ -140,10 +140,7 @@ def read_search_page(page: bytes, url: str) -> SearchPage:
 
 
 def parse(page: bytes, url: str) -> Iterator[Trial]:
-    for outcome in read_records(io.BytesIO(page), url):
-        if isinstance(outcome, SourceParseError):
-            raise outcome
-        yield outcome
+    return parse_with(read_records, page, url)
 
 
 def read_records(stream: BinaryIO, where: str) -> Iterator[Trial | SourceParseError]:

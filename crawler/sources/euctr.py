@@ -23,7 +23,6 @@ are EUCTR's words (``Ongoing``, ``Completed``, ``Prematurely Ended`` …).
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from crawler.sources.fields import (
     sex_of,
     strip_markup,
 )
+from crawler.sources.reading import parse_with
 from trialmatch.core.errors import SourceParseError
 from trialmatch.core.trial import Site, Trial, TrialSex
 
@@ -75,10 +75,7 @@ def recognises(head: bytes, name: str) -> bool:
 
 
 def parse(page: bytes, url: str) -> Iterator[Trial]:
-    for outcome in read_records(io.BytesIO(page), url):
-        if isinstance(outcome, SourceParseError):
-            raise outcome
-        yield outcome
+    return parse_with(read_records, page, url)
 
 
 def read_records(stream: BinaryIO, where: str) -> Iterator[Trial | SourceParseError]:

@@ -36,6 +36,7 @@ from crawler.sources.fields import (
     parse_sex,
     secondary_ids,
 )
+from crawler.sources.reading import parse_with
 from crawler.sources.xml_records import (
     child,
     children,
@@ -66,10 +67,7 @@ def recognises(head: bytes, name: str) -> bool:
 
 
 def parse(page: bytes, url: str) -> Iterator[Trial]:
-    for outcome in read_records(io.BytesIO(page), url):
-        if isinstance(outcome, SourceParseError):
-            raise outcome
-        yield outcome
+    return parse_with(read_records, page, url)
 
 
 def read_records(stream: BinaryIO, where: str) -> Iterator[Trial | SourceParseError]:

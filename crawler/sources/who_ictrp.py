@@ -39,6 +39,7 @@ from crawler.sources.fields import (
     split_list,
     strip_markup,
 )
+from crawler.sources.reading import parse_with
 from crawler.sources.xml_records import (
     child,
     children,
@@ -111,10 +112,7 @@ def recognises(head: bytes, name: str) -> bool:
 
 
 def parse(page: bytes, url: str) -> Iterator[Trial]:
-    for outcome in read_records(io.BytesIO(page), url):
-        if isinstance(outcome, SourceParseError):
-            raise outcome
-        yield outcome
+    return parse_with(read_records, page, url)
 
 
 def read_records(stream: BinaryIO, where: str) -> Iterator[Trial | SourceParseError]:
