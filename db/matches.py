@@ -75,6 +75,13 @@ class StoredPair:
     first_listed_run: int | None
 
 
+def listed_since(first_listed_run: int | None, listed: bool, run_id: int) -> int | None:
+    """The run that first listed a pair: the stored one, else this run when it lists it."""
+    if listed and first_listed_run is None:
+        return run_id
+    return first_listed_run
+
+
 def start_run(database: sqlite_utils.Database, today: dt.date) -> int:
     with database.conn:
         cursor = database.execute(

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from db.connection import BUSY_TIMEOUT_SECONDS
 from db.match_shards import ShardWriter
-from db.matches import EvaluatedAgainst, StoredPair, pair_row, stored_pairs
+from db.matches import EvaluatedAgainst, StoredPair, listed_since, pair_row, stored_pairs
 from matcher.engine import Engine, EngineCounts, PairOutcome
 from matcher.referrals import checklist_text, entry_body, html_fragment
 from trialmatch.core.patient import PatientProfile
@@ -137,9 +137,9 @@ def _write(
     result, evaluation = outcome.result, outcome.evaluation
     assert result is not None and evaluation is not None
     listed = result.verdict != "ineligible"
-    first_listed = earlier.first_listed_run if earlier is not None else None
-    if listed and first_listed is None:
-        first_listed = inputs.run_id
+    first_listed = listed_since(
+        earlier.first_listed_run if earlier is not None else None, listed, inputs.run_id
+    )
     same = (
         inputs_held
         and earlier is not None

@@ -91,9 +91,7 @@ def write_back(database: sqlite_utils.Database, pair: EvaluatedPair) -> None:
     )
     run = stored.last_run or 0
     listed = result.verdict != "ineligible"
-    first_listed = stored.first_listed_run
-    if listed and first_listed is None:
-        first_listed = run
+    first_listed = match_store.listed_since(stored.first_listed_run, listed, run)
     row = match_store.pair_row(
         patient_id=result.patient_id,
         trial_id=result.trial_id,
