@@ -91,6 +91,8 @@ def test_only_a_studys_chosen_english_registration_is_parsed(pipeline, tmp_path:
     database = open_database(path)
     euctr = shared / "data/registries/euctr/euctr_fulltext_download_2_trials.txt"
     who = shared / "data/registries/who_ictrp/ntd_ictrp_extract.csv"
+    if not (euctr.is_file() and who.is_file()):
+        pytest.skip(f"shared data not found at {shared}")
     import_files(database, get_source("euctr"), [euctr])
     import_files(database, get_source("who-ictrp"), [who])
     database.execute("UPDATE trials SET needs_parse = 0 WHERE registry = 'who-ictrp'")

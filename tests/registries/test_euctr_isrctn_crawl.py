@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlite_utils
-from registry_files import CONVERTED, raw
+from registry_files import converted, raw
 from support.replay_server import ReplayServer, Request
 
 from crawler.client import build_client
@@ -17,7 +17,7 @@ from trialmatch.core.runs import CrawlRun
 from trialmatch.core.settings import Settings
 
 SEARCH_PAGE = raw("euctr/euctr_search_query_2015-000590-12.html").read_bytes()
-DOWNLOAD = (CONVERTED / "euctr/euctr_fulltext_download_2_trials.txt").read_bytes()
+DOWNLOAD = (converted("euctr/euctr_fulltext_download_2_trials.txt")).read_bytes()
 ALL_TRIALS = raw("isrctn/isrctn_api_allTrials_query_5trials.xml").read_bytes()
 NO_TRIALS = b'<allTrials totalCount="0" xmlns="http://www.67bricks.com/isrctn"></allTrials>'
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from registry_files import CONVERTED, raw
+from registry_files import converted, raw
 
 from crawler.sources import get_source
 from crawler.sources.fields import parse_age_years, parse_date, parse_sex
@@ -63,7 +63,7 @@ def test_anzctr_secondary_ids_are_other_registries_numbers_only() -> None:
 
 
 def test_ctis_records_of_both_layouts() -> None:
-    trials = _trials("ctis", CONVERTED / "ctrdata_demo/ctis_records.json")
+    trials = _trials("ctis", converted("ctrdata_demo/ctis_records.json"))
     older = trials["2023-508143-51-01"]  # authorizedPartI at the top, ctStatus a word
     assert (older.overall_status, older.status) == ("Authorised, not started", "not yet recruiting")
     assert older.secondary_ids == ("2021-004994-30",)
@@ -100,7 +100,7 @@ def test_euctr_third_country_page_keeps_comparisons() -> None:
 
 
 def test_euctr_full_text_download_is_one_record_per_member_state() -> None:
-    path = CONVERTED / "euctr/euctr_fulltext_download_2_trials.txt"
+    path = converted("euctr/euctr_fulltext_download_2_trials.txt")
     trials = _trials("euctr", path)
     assert sorted(trials) == [
         "2021-002179-21-ES",
@@ -162,7 +162,7 @@ def test_who_ictrp_old_layout() -> None:
 
 
 def test_who_ictrp_csv_export() -> None:
-    trials = _trials("who-ictrp", CONVERTED / "who_ictrp/ntd_ictrp_extract.csv")
+    trials = _trials("who-ictrp", converted("who_ictrp/ntd_ictrp_extract.csv"))
     assert len(trials) == 315
     trial = trials["NCT05957978"]
     assert (trial.minimum_age_years, trial.maximum_age_years) == (15.0, 44.0)  # "15Y", "44Y"

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import sqlite_utils
-from registry_files import CONVERTED, SHARED, raw
+from registry_files import converted, raw, shared_file
 
 from crawler.importer import import_files
 from crawler.sources import ctgov, get_source
@@ -50,7 +50,7 @@ def test_a_study_registered_in_two_registries_is_one_study(database: sqlite_util
 def test_member_state_records_of_one_eudract_number_are_one_study(
     database: sqlite_utils.Database,
 ) -> None:
-    _import(database, "euctr", CONVERTED / "euctr/euctr_fulltext_download_2_trials.txt")
+    _import(database, "euctr", converted("euctr/euctr_fulltext_download_2_trials.txt"))
 
     studies = {s.study_id: s for s in iter_studies(database)}
     assert sorted(studies) == ["2021-002179-21-ES", "2022-002568-62-ES"]
@@ -64,7 +64,7 @@ def test_member_state_records_of_one_eudract_number_are_one_study(
 
 
 def test_a_copy_never_overwrites_the_registrys_own_record(database: sqlite_utils.Database) -> None:
-    studies = json.loads((SHARED / "judged_matching/trec2022/studies.json").read_bytes())
+    studies = json.loads(shared_file("judged_matching/trec2022/studies.json").read_bytes())
     record = next(
         s
         for s in studies["studies"]
@@ -74,7 +74,7 @@ def test_a_copy_never_overwrites_the_registrys_own_record(database: sqlite_utils
     own = get_trial(database, "NCT01766830")
 
     report = import_files(
-        database, get_source("who-ictrp"), [CONVERTED / "who_ictrp/ntd_ictrp_extract.csv"]
+        database, get_source("who-ictrp"), [converted("who_ictrp/ntd_ictrp_extract.csv")]
     )
 
     assert report.stored.shadowed == 1
@@ -85,7 +85,7 @@ def test_a_copy_never_overwrites_the_registrys_own_record(database: sqlite_utils
 def test_a_study_with_criteria_in_another_language_is_kept_unparsed(
     database: sqlite_utils.Database,
 ) -> None:
-    _import(database, "who-ictrp", CONVERTED / "who_ictrp/ntd_ictrp_extract.csv")
+    _import(database, "who-ictrp", converted("who_ictrp/ntd_ictrp_extract.csv"))
 
     spanish = get_trial(database, "2009-017467-42-ES")
     assert spanish.criteria_language == "es"
